@@ -1,0 +1,3 @@
+from hotel_agent.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""Authentication for everything under /admin, attached at router level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
+from hotel_agent.admin.service import principal_from_token
+from hotel_agent.deps import SettingsDep
+from hotel_agent.errors import ForbiddenError, UnauthorizedError
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /admin/auth/login")
+SESSION_COOKIE = "hotel_agent_admin"
+
+
+async def current_admin(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AdminPrincipal:
+    """The operator behind the bearer token (or the admin UI's session cookie)."""
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise UnauthorizedError("authentication required: send 'Authorization: Bearer <token>'")
+    principal = principal_from_token(token, settings)
+    request.state.admin = principal
+    return principal
+
+
+CurrentAdmin = Annotated[AdminPrincipal, Depends(current_admin)]
+
+
+def require_role(role: AdminRole) -> Callable[[AdminPrincipal], Coroutine[Any, Any, AdminPrincipal]]:
+    """A dependency that lets through operators with at least `role`."""
+
+    async def check(principal: CurrentAdmin) -> AdminPrincipal:
+        if not principal.role.allows(role):
+            raise ForbiddenError(
+                f"this action needs the '{role.value}' role; you are '{principal.role.value}'"
+            )
+        return principal
+
+    return check

@@ -1,0 +1,114 @@
+"""The FastAPI application: lifespan-owned resources, routers, one JSON error envelope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotel_agent import __version__
+from hotel_agent.admin import endpoints as admin_endpoints
+from hotel_agent.config import Settings, get_settings
+from hotel_agent.errors import HotelAgentError
+from hotel_agent.ops import health
+from hotel_agent.ops.logging import configure_logging
+from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from hotel_agent.resources import build_resources
+
+log = structlog.get_logger("hotel_agent.app")
+
+HTTP_ERROR_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    422: "ValidationError",
+    429: "TooManyRequests",
+}
+
+
+def _envelope(status: int, error: str, detail: str, **extra: Any) -> JSONResponse:
+    headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
+    return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status, headers=headers)
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[int, str, list[dict[str, Any]]]:
+    errors = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()))
+        errors.append({"field": location, "message": error.get("msg", ""), "type": error.get("type", "")})
+    if any(error["type"] == "json_invalid" for error in errors):
+        return 400, "request body is not valid JSON", errors
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return 422, detail, errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HotelAgentError)
+    async def domain_error(_request: Request, exc: HotelAgentError) -> JSONResponse:
+        if exc.status_code >= 500:
+            log.warning("request.failed", error=exc.error, detail=exc.detail)
+        return _envelope(exc.status_code, exc.error, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, detail, errors = _describe_validation(exc)
+        return _envelope(status, "BadRequest" if status == 400 else "ValidationError", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
+        return _envelope(exc.status_code, name, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("request.crashed", exc_info=exc)
+        request_id = request.scope.get("state", {}).get("request_id")
+        return _envelope(500, "InternalError", "an unexpected error occurred", request_id=request_id)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings)
+        settings.check_secrets()
+        resources = await build_resources(settings)
+        app.state.resources = resources
+        log.info(
+            "app.started",
+            environment=settings.environment.value,
+            pms=settings.pms_type.value,
+            state_backend=resources.state.name,
+            database=resources.engine.dialect.name,
+        )
+        try:
+            yield
+        finally:
+            await resources.close()
+            log.info("app.stopped")
+
+    app = FastAPI(
+        title="hotel-agent",
+        version=__version__,
+        description="Virtual hotel receptionist: guest conversations in en/es/pt against the hotel's PMS.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(admin_endpoints.auth_router)
+    app.include_router(admin_endpoints.router)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    return app

@@ -1,0 +1,137 @@
+"""The `hotel-agent` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hotel_agent import __version__
+from hotel_agent.config import get_settings
+
+app = typer.Typer(help="hotel-agent: the open-source virtual hotel receptionist.", no_args_is_help=True)
+admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision; 'head' is the newest.")] = "head",
+) -> None:
+    """Apply database migrations to DATABASE_URL."""
+    from hotel_agent.migrations import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database migrated to {revision}")
+
+
+@app.command()
+def seed() -> None:
+    """Load (or refresh) the demo hotel into the embedded PMS."""
+    from hotel_agent.db import create_engine, create_sessionmaker, session_scope
+    from hotel_agent.pms.local.seed import seed_demo_hotel
+
+    async def run() -> str:
+        engine = create_engine(get_settings())
+        try:
+            async with session_scope(create_sessionmaker(engine)) as session:
+                hotel = await seed_demo_hotel(session)
+                return hotel.name
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"seeded demo hotel: {asyncio.run(run())}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind; default HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default PORT or 8000.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes; default WEB_CONCURRENCY.")] = None,
+) -> None:
+    """Serve the HTTP API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.check_secrets()
+    workers = workers or settings.web_concurrency
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its samples here; /metrics aggregates them. Fresh per start.
+        metrics_dir = Path(tempfile.mkdtemp(prefix="hotel-agent-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    try:
+        uvicorn.run(
+            "hotel_agent.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
+            access_log=False,
+        )
+    finally:
+        if workers > 1 and os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").startswith(tempfile.gettempdir()):
+            shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+@admin_app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Password (prompted when omitted; or set HOTEL_AGENT_ADMIN_PASSWORD).",
+            envvar="HOTEL_AGENT_ADMIN_PASSWORD",
+        ),
+    ] = None,
+) -> None:
+    """Create an admin account."""
+    from hotel_agent.admin.schemas import AdminRole
+    from hotel_agent.admin.service import create_admin_user
+    from hotel_agent.db import create_engine, create_sessionmaker, session_scope
+    from hotel_agent.errors import HotelAgentError
+
+    try:
+        parsed_role = AdminRole(role)
+    except ValueError:
+        typer.echo(f"unknown role '{role}': use viewer, editor or admin", err=True)
+        raise typer.Exit(2) from None
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat password: "):
+            typer.echo("passwords do not match", err=True)
+            raise typer.Exit(2)
+
+    async def run() -> None:
+        engine = create_engine(get_settings())
+        try:
+            async with session_scope(create_sessionmaker(engine)) as session:
+                await create_admin_user(session, username, password, parsed_role)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except HotelAgentError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created {parsed_role.value} '{username.strip().lower()}'")
+
+
+def main() -> None:
+    app()

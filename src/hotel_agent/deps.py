@@ -1,0 +1,55 @@
+"""One-line FastAPI dependencies over the lifespan's resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotel_agent.config import Settings
+from hotel_agent.kit.state import StateBackend
+from hotel_agent.pms.base import PmsAdapter
+from hotel_agent.resources import Resources
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_settings_dep(resources: ResourcesDep) -> Settings:
+    return resources.settings
+
+
+def get_state(resources: ResourcesDep) -> StateBackend:
+    return resources.state
+
+
+def get_pms(resources: ResourcesDep) -> PmsAdapter:
+    return resources.pms
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: committed when the handler succeeds, rolled back when it raises.
+
+    The commit happens before the response is sent, so a commit failure reaches the client as an error.
+    """
+    async with resources.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StateDep = Annotated[StateBackend, Depends(get_state)]
+PmsDep = Annotated[PmsAdapter, Depends(get_pms)]
+# scope="function": the commit runs when the handler returns, before the response is sent.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,1 @@
+"""Operations: logging, metrics, health checks."""

@@ -1,0 +1,50 @@
+"""Typed PMS errors. Adapters map vendor failures onto these at the boundary.
+
+PmsError
+├── PmsRequestError          permanent: the request itself is wrong for the PMS (not retried, not
+│   ├── BookingNotFoundError     counted by the circuit breaker)
+│   ├── NoAvailabilityError
+│   ├── InvalidPmsRequestError
+│   └── BookingAlreadyCancelledError
+└── PmsUnavailableError      operational: timeout, connection failure, 5xx, 429, open circuit
+"""
+
+from __future__ import annotations
+
+from hotel_agent.errors import (
+    ConflictError,
+    HotelAgentError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UnprocessableError,
+)
+
+
+class PmsError(HotelAgentError):
+    """Anything that went wrong talking to the PMS."""
+
+
+class PmsRequestError(PmsError):
+    """The PMS understood us and said no; retrying the same request will not help."""
+
+
+class BookingNotFoundError(PmsRequestError, NotFoundError):
+    status_code = 404
+
+
+class NoAvailabilityError(PmsRequestError, ConflictError):
+    status_code = 409
+
+
+class InvalidPmsRequestError(PmsRequestError, UnprocessableError):
+    status_code = 422
+
+
+class BookingAlreadyCancelledError(PmsRequestError, ConflictError):
+    status_code = 409
+
+
+class PmsUnavailableError(PmsError, ServiceUnavailableError):
+    """Operational failure: the PMS could not be reached or failed; safe to retry later."""
+
+    status_code = 503
