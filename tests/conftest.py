@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from hotel_agent.config import Settings
 from hotel_agent.db import create_engine, create_sessionmaker, session_scope
 from hotel_agent.kit.state import MemoryStateBackend, RedisStateBackend, StateBackend
 from hotel_agent.migrations import upgrade
+from hotel_agent.nlu.service import NluService
 from hotel_agent.pms.local.seed import seed_demo_hotel
 from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, require_service
 
@@ -137,9 +139,19 @@ async def app_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@lru_cache(maxsize=1)
+def shared_nlu() -> NluService:
+    """One loaded, warmed NLU model for the whole test run (loading it per app would cost seconds)."""
+    service = NluService.build()
+    service.warm_up()
+    return service
+
+
 @asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
+async def running_app(
+    settings: Settings, *, nlu: NluService | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, nlu=nlu or shared_nlu())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -15,7 +15,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hotel_agent import __version__
 from hotel_agent.admin import endpoints as admin_endpoints
 from hotel_agent.config import Settings, get_settings
+from hotel_agent.conversation import endpoints as conversation_endpoints
+from hotel_agent.conversation.wiring import build_conversation
 from hotel_agent.errors import HotelAgentError
+from hotel_agent.nlu import endpoints as nlu_endpoints
+from hotel_agent.nlu.service import NluService
 from hotel_agent.ops import health
 from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -77,7 +81,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _envelope(500, "InternalError", "an unexpected error occurred", request_id=request_id)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, nlu: NluService | None = None) -> FastAPI:
+    """The application; `nlu` lets tests share one loaded NLU model between app instances."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -86,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.check_secrets()
         resources = await build_resources(settings)
         app.state.resources = resources
+        conversation = await build_conversation(settings, resources, nlu=nlu)
+        app.state.conversation = conversation
+        app.state.nlu = conversation.nlu
         log.info(
             "app.started",
             environment=settings.environment.value,
@@ -109,6 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(admin_endpoints.auth_router)
     app.include_router(admin_endpoints.router)
+    app.include_router(conversation_endpoints.router)
+    app.include_router(conversation_endpoints.staff_router)
+    app.include_router(nlu_endpoints.router)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     return app

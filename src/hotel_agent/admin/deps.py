@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
@@ -32,6 +32,11 @@ async def current_admin(
 
 
 CurrentAdmin = Annotated[AdminPrincipal, Depends(current_admin)]
+
+
+def admin_router(**kwargs: Any) -> APIRouter:
+    """A router under /admin with authentication attached, so none of its routes can forget it."""
+    return APIRouter(prefix="/admin", dependencies=[Depends(current_admin)], **kwargs)
 
 
 def require_role(role: AdminRole) -> Callable[[AdminPrincipal], Coroutine[Any, Any, AdminPrincipal]]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from hotel_agent.admin.deps import CurrentAdmin, current_admin
+from hotel_agent.admin.deps import CurrentAdmin, admin_router
 from hotel_agent.admin.schemas import AdminPrincipal, LoginRequest, TokenResponse
 from hotel_agent.admin.service import LoginService
 from hotel_agent.deps import SessionDep, SettingsDep, StateDep
@@ -12,7 +12,7 @@ from hotel_agent.deps import SessionDep, SettingsDep, StateDep
 auth_router = APIRouter(prefix="/admin/auth", tags=["admin"])
 
 # Every route added to this router requires a valid token: it cannot be forgotten per route.
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(current_admin)])
+router = admin_router(tags=["admin"])
 
 
 @auth_router.post(

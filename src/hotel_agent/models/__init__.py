@@ -3,7 +3,8 @@
 from hotel_agent.models.admin_user import AdminUser
 from hotel_agent.models.base import Base
 from hotel_agent.models.booking import Booking
+from hotel_agent.models.handoff import Handoff
 from hotel_agent.models.hotel import Hotel
 from hotel_agent.models.room_type import RoomType
 
-__all__ = ["AdminUser", "Base", "Booking", "Hotel", "RoomType"]
+__all__ = ["AdminUser", "Base", "Booking", "Handoff", "Hotel", "RoomType"]

@@ -10,6 +10,8 @@ from hotel_agent.errors import ConfigurationError
 from hotel_agent.kit.state import StateBackend
 from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.local import LocalPmsAdapter
+from hotel_agent.pms.qloapps import build_qloapps_adapter
+from hotel_agent.pms.resilient import build_resilient_pms
 
 
 def build_pms(
@@ -21,4 +23,7 @@ def build_pms(
 ) -> PmsAdapter:
     if settings.pms_type is PmsType.LOCAL:
         return LocalPmsAdapter(sessionmaker, settings.pms_hotel_id)
-    raise ConfigurationError(f"PMS_TYPE={settings.pms_type.value} is not available in this build")
+    if settings.pms_type is PmsType.QLOAPPS:
+        # A remote PMS gets the shared circuit breaker, the shared cache and metrics around it.
+        return build_resilient_pms(build_qloapps_adapter(settings), state, settings)
+    raise ConfigurationError(f"PMS_TYPE={settings.pms_type.value} is not supported")

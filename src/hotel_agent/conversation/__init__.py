@@ -1,0 +1,1 @@
+"""Dialogue: per-conversation state, flows (availability, booking, lookup, cancel, modify, info, handoff)."""

@@ -1,0 +1,68 @@
+"""`hotel-agent chat`: a terminal conversation with the configured hotel (the embedded one by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from hotel_agent.config import get_settings
+from hotel_agent.conversation.schemas import InboundMessage, Reply, ReplyKind
+from hotel_agent.conversation.wiring import build_conversation
+from hotel_agent.resources import build_resources
+
+QUIT_WORDS = frozenset({"/quit", "/exit", ":q"})
+
+
+def _print_reply(reply: Reply) -> None:
+    typer.secho(reply.text, fg=typer.colors.GREEN)
+    if reply.kind is not ReplyKind.TEXT and reply.options:
+        for option in reply.options:
+            suffix = f" — {option.description}" if option.description else ""
+            typer.secho(f"   [{option.id}] {option.title}{suffix}", fg=typer.colors.CYAN)
+
+
+def chat(
+    conversation: Annotated[str | None, typer.Option(help="Conversation id to continue.")] = None,
+    now: Annotated[str | None, typer.Option(help="Pretend it is this ISO date-time (hotel time).")] = None,
+) -> None:
+    """Talk to the receptionist in the terminal. Type [option-id] to tap an option, /quit to leave."""
+    conversation_id = conversation or f"cli-{uuid.uuid4().hex[:8]}"
+    clock = datetime.fromisoformat(now) if now else None
+
+    async def run() -> None:
+        settings = get_settings()
+        resources = await build_resources(settings)
+        try:
+            components = await build_conversation(settings, resources)
+            typer.echo(f"conversation {conversation_id} — /quit to leave")
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "you> ")
+                except EOFError:
+                    break
+                if line.strip() in QUIT_WORDS:
+                    break
+                if not line.strip():
+                    continue
+                text, choice = line, None
+                if line.startswith("[") and line.rstrip().endswith("]"):
+                    text, choice = "", line.strip()[1:-1]
+                result = await components.engine.handle(
+                    InboundMessage(
+                        conversation_id=conversation_id,
+                        text=text,
+                        choice_id=choice,
+                        message_id=f"cli-{uuid.uuid4().hex}",
+                        now=clock,
+                    )
+                )
+                for reply in result.replies:
+                    _print_reply(reply)
+        finally:
+            await resources.close()
+
+    asyncio.run(run())

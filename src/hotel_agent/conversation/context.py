@@ -1,0 +1,51 @@
+"""Everything a flow needs for one turn: the guest's message understood, the state, the PMS, replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from hotel_agent.conversation.replies import ReplyBuilder
+from hotel_agent.conversation.schemas import InboundMessage
+from hotel_agent.conversation.state import ConversationState
+from hotel_agent.nlu.schemas import ParseResult
+from hotel_agent.pms.base import PmsAdapter
+from hotel_agent.pms.schemas import HotelProfile, RoomTypeInfo
+
+
+@dataclass
+class Turn:
+    message: InboundMessage
+    parsed: ParseResult
+    state: ConversationState
+    replies: ReplyBuilder
+    pms: PmsAdapter
+    hotel: HotelProfile
+    room_types: list[RoomTypeInfo]
+    now: datetime  # in the hotel's time zone
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def intent(self) -> str:
+        return self.parsed.intent
+
+    @property
+    def language(self) -> str:
+        return self.state.language
+
+    def room_name(self, code: str) -> str:
+        for room_type in self.room_types:
+            if room_type.code == code:
+                return room_type.name_in(self.language)
+        for offer in self.state.offers:
+            if offer.room_type == code:
+                return offer.names.get(self.language) or offer.names.get("en") or code
+        return code
+
+    def idempotency_key(self, action: str) -> str:
+        """Derived from the inbound message id, so a retried message never repeats a PMS write."""
+        base = self.message.message_id or f"{self.state.conversation_id}:turn-{self.state.turns}"
+        return f"{base}:{action}"

@@ -1,0 +1,69 @@
+"""HTTP API of the conversation: send a guest message, read the replies; staff handoff queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from hotel_agent.admin.deps import admin_router, require_role
+from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
+from hotel_agent.conversation.engine import ConversationEngine
+from hotel_agent.conversation.handoffs import HandoffOut, HandoffService
+from hotel_agent.conversation.schemas import InboundMessage, TurnResult
+from hotel_agent.conversation.wiring import ConversationComponents
+from hotel_agent.errors import UnprocessableError
+
+router = APIRouter(prefix="/api/v1", tags=["conversation"])
+staff_router = admin_router(tags=["handoffs"])
+
+
+def get_components(request: Request) -> ConversationComponents:
+    components: ConversationComponents = request.app.state.conversation
+    return components
+
+
+def get_engine(components: Annotated[ConversationComponents, Depends(get_components)]) -> ConversationEngine:
+    return components.engine
+
+
+def get_handoffs(components: Annotated[ConversationComponents, Depends(get_components)]) -> HandoffService:
+    return components.handoffs
+
+
+EngineDep = Annotated[ConversationEngine, Depends(get_engine)]
+HandoffsDep = Annotated[HandoffService, Depends(get_handoffs)]
+
+
+class MessageIn(BaseModel):
+    conversation_id: str = Field(min_length=1, max_length=128, examples=["guest-34600000000"])
+    text: str = Field(default="", max_length=4096, examples=["¿Tienen habitaciones para el 15 de enero?"])
+    message_id: str | None = Field(default=None, max_length=256, description="Makes retries idempotent.")
+    choice_id: str | None = Field(default=None, max_length=256, description="Id of a tapped option.")
+    now: datetime | None = Field(default=None, description="Clock override for relative dates (testing).")
+
+
+@router.post("/messages", responses={422: {"description": "invalid message"}})
+async def send_message(body: MessageIn, engine: EngineDep) -> TurnResult:
+    """Handle one guest message and return the bot's replies."""
+    if not body.text.strip() and not body.choice_id:
+        raise UnprocessableError("a message needs 'text' or 'choice_id'")
+    return await engine.handle(InboundMessage(**body.model_dump()))
+
+
+@staff_router.get("/handoffs")
+async def list_handoffs(handoffs: HandoffsDep) -> list[HandoffOut]:
+    """Conversations waiting for staff."""
+    return await handoffs.list_open()
+
+
+@staff_router.post("/conversations/{conversation_id}/release")
+async def release_conversation(
+    conversation_id: str,
+    handoffs: HandoffsDep,
+    principal: Annotated[AdminPrincipal, Depends(require_role(AdminRole.EDITOR))],
+) -> HandoffOut:
+    """Staff are done: the bot answers this conversation again."""
+    return await handoffs.release(conversation_id, principal.username)

@@ -1,0 +1,268 @@
+"""The conversation engine: one guest message in, the bot's replies out.
+
+Each turn runs under the conversation's lock (so messages of one conversation are handled one at a time,
+in order, across replicas), loads the state, understands the message, lets the current stage claim it
+(a yes to a summary, a room number, a reference...) and otherwise routes by intent, then saves the state.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from hotel_agent.conversation import metrics
+from hotel_agent.conversation.context import Turn
+from hotel_agent.conversation.flows import availability, booking, bookings, handoff, info
+from hotel_agent.conversation.flows.stay import mentions_stay
+from hotel_agent.conversation.handoffs import HandoffService
+from hotel_agent.conversation.replies import ReplyBuilder
+from hotel_agent.conversation.schemas import InboundMessage, TurnResult
+from hotel_agent.conversation.state import ConversationState, ConversationStore, Goal, Stage
+from hotel_agent.kit.clock import Clock, utc_now
+from hotel_agent.message_templates import TemplateService
+from hotel_agent.nlu.schemas import ParseResult
+from hotel_agent.nlu.service import NluService
+from hotel_agent.nlu.topics import detect_topic
+from hotel_agent.pms.base import PmsAdapter
+from hotel_agent.pms.errors import PmsUnavailableError
+from hotel_agent.pms.schemas import HotelProfile, RoomTypeInfo
+
+log = structlog.get_logger("hotel_agent.conversation")
+
+# Below this the intent is a guess: ask rather than act.
+CLARIFY_BELOW = 0.45
+# A confident intent that is clearly something else leaves a pending question behind.
+OVERRIDE_AT = 0.8
+ESCAPE_INTENTS = frozenset(
+    {"human_handoff", "cancel_reservation", "booking_status", "modify_reservation", "hotel_info", "goodbye"}
+)
+PROFILE_TTL_SECONDS = 60.0
+
+
+class ConversationEngine:
+    def __init__(
+        self,
+        *,
+        nlu: NluService,
+        templates: TemplateService,
+        pms: PmsAdapter,
+        store: ConversationStore,
+        handoffs: HandoffService,
+        default_language: str = "en",
+        clock: Clock = utc_now,
+    ) -> None:
+        self._nlu = nlu
+        self._templates = templates
+        self._pms = pms
+        self._store = store
+        self._handoffs = handoffs
+        self._default_language = default_language
+        self._clock = clock
+        self._profile: tuple[float, HotelProfile, list[RoomTypeInfo]] | None = None
+
+    async def _hotel(self) -> tuple[HotelProfile, list[RoomTypeInfo]]:
+        """Static hotel data, kept briefly in process (the PMS adapter has its own shared cache)."""
+        now = time.monotonic()
+        if self._profile is None or now - self._profile[0] > PROFILE_TTL_SECONDS:
+            profile = await self._pms.get_hotel_profile()
+            room_types = await self._pms.list_room_types()
+            self._profile = (now, profile, room_types)
+        return self._profile[1], self._profile[2]
+
+    async def handle(self, message: InboundMessage) -> TurnResult:
+        started = time.perf_counter()
+        async with self._store.lock(message.conversation_id):
+            result = await self._handle_locked(message)
+        metrics.TURNS.labels(result.intent or "none").inc()
+        metrics.TURN_DURATION.observe(time.perf_counter() - started)
+        return result
+
+    async def _handle_locked(self, message: InboundMessage) -> TurnResult:
+        state = await self._store.load(message.conversation_id)
+        if state is None:
+            state = ConversationState(
+                conversation_id=message.conversation_id, language=self._default_language
+            )
+            fresh = True
+        else:
+            fresh = False
+        state.turns += 1
+        try:
+            hotel, room_types = await self._hotel()
+        except PmsUnavailableError:
+            return await self._pms_down(message, state)
+        zone = ZoneInfo(hotel.timezone)
+        instant = message.now or self._clock()
+        # A naive instant (tests, CLI --now) is read as the hotel's local time.
+        now = instant.astimezone(zone) if instant.tzinfo else instant.replace(tzinfo=zone)
+        parsed = self._understand(message, state, fresh, now)
+        state.language = parsed.language
+        replies = ReplyBuilder(self._templates, state.conversation_id, state.language)
+        turn = Turn(
+            message=message,
+            parsed=parsed,
+            state=state,
+            replies=replies,
+            pms=self._pms,
+            hotel=hotel,
+            room_types=room_types,
+            now=now,
+        )
+        if state.handoff:
+            await self._handoffs.note_message(state.conversation_id, message.text)
+        else:
+            await self._dispatch(turn)
+        await self._store.save(state)
+        log.info(
+            "conversation.turn",
+            conversation_id=state.conversation_id,
+            language=state.language,
+            intent=parsed.intent,
+            confidence=round(parsed.confidence, 3),
+            stage=state.stage.value,
+            replies=[reply.key for reply in replies.replies],
+        )
+        return TurnResult(
+            conversation_id=state.conversation_id,
+            language=state.language,
+            intent=parsed.intent,
+            confidence=parsed.confidence,
+            stage=state.stage.value,
+            replies=replies.replies,
+            handoff=state.handoff,
+        )
+
+    def _understand(
+        self, message: InboundMessage, state: ConversationState, fresh: bool, now: datetime
+    ) -> ParseResult:
+        text = message.text or message.choice_id or ""
+        parsed = self._nlu.parse(text, now=now, previous_language=None if fresh else state.language)
+        if message.choice_id in {"yes", "no"}:
+            parsed = parsed.model_copy(
+                update={"intent": "affirm" if message.choice_id == "yes" else "deny", "confidence": 1.0}
+            )
+        return parsed
+
+    async def _pms_down(self, message: InboundMessage, state: ConversationState) -> TurnResult:
+        replies = ReplyBuilder(self._templates, state.conversation_id, state.language)
+        replies.say("errors.pms_unavailable")
+        await self._store.save(state)
+        return TurnResult(
+            conversation_id=state.conversation_id,
+            language=state.language,
+            intent=None,
+            confidence=None,
+            stage=state.stage.value,
+            replies=replies.replies,
+            handoff=state.handoff,
+        )
+
+    async def _dispatch(self, turn: Turn) -> None:
+        state = turn.state
+        if await self._by_stage(turn):
+            state.clarifications = 0
+            return
+        await self._by_intent(turn)
+
+    @staticmethod
+    def _corrects_search(turn: Turn) -> bool:
+        """New dates or party while choosing: "actually we are 4" reads as modify, but corrects the search."""
+        entities = turn.parsed.entities
+        if not mentions_stay(entities) or entities.booking_ref:
+            return False
+        return turn.intent not in ESCAPE_INTENTS or turn.intent == "modify_reservation"
+
+    def _escapes(self, turn: Turn) -> bool:
+        """A confident, different request while we wait for an answer to our question."""
+        return turn.intent in ESCAPE_INTENTS and turn.parsed.confidence >= OVERRIDE_AT
+
+    async def _by_stage(self, turn: Turn) -> bool:
+        stage = turn.state.stage
+        entities = turn.parsed.entities
+        if stage is Stage.AWAITING_BOOKING_CONFIRMATION:
+            return not self._escapes(turn) and await booking.handle_confirmation(turn)
+        if stage is Stage.AWAITING_CANCEL_CONFIRMATION:
+            return not self._escapes(turn) and await bookings.handle_cancel_confirmation(turn)
+        if stage is Stage.AWAITING_MODIFY_CONFIRMATION:
+            return not self._escapes(turn) and await bookings.handle_modify_confirmation(turn)
+        if stage is Stage.AWAITING_GUEST_DETAILS:
+            if self._escapes(turn) and not (entities.email or entities.name):
+                return False
+            return await booking.collect_guest_details(turn)
+        if stage is Stage.AWAITING_ROOM_CHOICE:
+            if await booking.choose_room(turn):
+                return True
+            if self._corrects_search(turn):
+                await availability.search(turn, goal=turn.state.goal)
+                return True
+            if turn.intent == "affirm":
+                turn.replies.say("booking.which_room", count=len(turn.state.offers))
+                return True
+            return False
+        if stage is Stage.AWAITING_REFERENCE:
+            return await bookings.reference_given(turn)
+        if stage is Stage.AWAITING_DATES:
+            if self._corrects_search(turn):
+                goal = turn.state.goal if turn.state.goal is not Goal.NONE else Goal.AVAILABILITY
+                await availability.search(turn, goal=goal)
+                return True
+            return False
+        if stage is Stage.AWAITING_MODIFICATION:
+            return not self._escapes(turn) and await bookings.changes_given(turn)
+        return False
+
+    async def _by_intent(self, turn: Turn) -> None:
+        state = turn.state
+        intent = turn.intent
+        entities = turn.parsed.entities
+        if entities.booking_ref and intent not in {
+            "cancel_reservation",
+            "modify_reservation",
+            "human_handoff",
+        }:
+            intent = "booking_status"
+        elif turn.parsed.confidence < CLARIFY_BELOW and intent not in {"affirm", "deny"}:
+            if mentions_stay(entities):
+                intent = "check_availability"
+            else:
+                await self._clarify(turn)
+                return
+        state.clarifications = 0
+        if intent == "price_inquiry" and not mentions_stay(entities) and detect_topic(turn.message.text):
+            intent = "hotel_info"  # "how much is breakfast?" is about the hotel, not room rates
+        if intent in {"check_availability", "price_inquiry"}:
+            await availability.search(turn)
+        elif intent == "make_reservation":
+            await booking.start(turn)
+        elif intent == "booking_status":
+            await bookings.start(turn, Goal.STATUS)
+        elif intent == "cancel_reservation":
+            await bookings.start(turn, Goal.CANCEL)
+        elif intent == "modify_reservation":
+            await bookings.start(turn, Goal.MODIFY)
+        elif intent == "hotel_info":
+            info.answer(turn)
+        elif intent == "human_handoff":
+            await handoff.hand_over(turn, self._handoffs, "guest_request")
+        elif intent == "greeting":
+            if mentions_stay(entities):
+                await availability.search(turn)
+            else:
+                turn.replies.say("greeting.welcome", hotel_name=turn.hotel.name, returning=state.turns > 1)
+        elif intent == "thanks":
+            turn.replies.say("thanks.reply", reference=state.active_ref)
+        elif intent == "goodbye":
+            state.reset_flow()
+            turn.replies.say("goodbye.reply", hotel_name=turn.hotel.name)
+        elif intent in {"affirm", "deny"}:
+            await self._clarify(turn)
+        else:
+            turn.replies.say("fallback.out_of_scope", hotel_name=turn.hotel.name)
+
+    async def _clarify(self, turn: Turn) -> None:
+        state = turn.state
+        state.clarifications += 1
+        turn.replies.say("fallback.clarify", offer_handoff=state.clarifications >= 2)

@@ -1,0 +1,1 @@
+"""One module per flow; each asks only for what is missing."""

@@ -1,0 +1,231 @@
+"""Booking: choose an offered room -> name and email -> summary -> explicit yes -> PMS -> reference."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from hotel_agent.conversation.context import Turn
+from hotel_agent.conversation.flows import availability
+from hotel_agent.conversation.flows.stay import mentions_stay
+from hotel_agent.conversation.state import Goal, Offer, Stage
+from hotel_agent.nlu.choices import option_number
+from hotel_agent.nlu.entities import extract_name_reply
+from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
+from hotel_agent.pms.schemas import BookingRequest, GuestDetails
+
+
+async def start(turn: Turn) -> None:
+    """The guest wants to book: pick up a room they named, else search or show the offers again."""
+    state = turn.state
+    state.goal = Goal.BOOKING
+    entities = turn.parsed.entities
+    if state.offers and not _changes_stay(turn) and entities.room_type is not None:
+        offer = _offer_for_type(turn, entities.room_type)
+        if offer is not None:
+            await select(turn, offer)
+            return
+    if state.offers and not _changes_stay(turn):
+        state.stage = Stage.AWAITING_ROOM_CHOICE
+        turn.replies.say("booking.which_room", count=len(state.offers))
+        return
+    await availability.search(turn, goal=Goal.BOOKING, quiet_if=entities.room_type)
+    if state.stage is Stage.AWAITING_ROOM_CHOICE and state.stay.room_type is not None:
+        offer = _offer_for_type(turn, state.stay.room_type)
+        if offer is not None:
+            await select(turn, offer, already_listed=True)
+
+
+def _changes_stay(turn: Turn) -> bool:
+    entities = turn.parsed.entities
+    stay = turn.state.stay
+    return (
+        (entities.checkin is not None and entities.checkin != stay.checkin)
+        or (entities.checkout is not None and entities.checkout != stay.checkout)
+        or (entities.nights is not None)
+        or (entities.adults is not None and entities.adults != stay.adults)
+        or (entities.children is not None and entities.children != stay.children)
+    )
+
+
+def _offer_for_type(turn: Turn, room_type: str) -> Offer | None:
+    return next((offer for offer in turn.state.offers if offer.room_type == room_type), None)
+
+
+async def choose_room(turn: Turn) -> bool:
+    """In the room-choice stage: a number, a room name or a tapped option picks an offer."""
+    state = turn.state
+    message = turn.message
+    offer: Offer | None = None
+    if message.choice_id and message.choice_id.startswith("room:"):
+        offer = _offer_for_type(turn, message.choice_id.removeprefix("room:"))
+    elif turn.parsed.entities.room_type is not None and not _changes_stay(turn):
+        offer = _offer_for_type(turn, turn.parsed.entities.room_type)
+        if offer is None:
+            turn.replies.say(
+                "availability.requested_type_unavailable",
+                room_name=turn.room_name(turn.parsed.entities.room_type),
+            )
+            turn.replies.say("booking.which_room", count=len(state.offers))
+            return True
+    elif not _changes_stay(turn):
+        # "we are 4" is a party size, not option 4.
+        number = option_number(message.text, len(state.offers))
+        if number is not None:
+            offer = state.offers[number - 1]
+    if offer is None:
+        return False
+    await select(turn, offer)
+    return True
+
+
+async def select(turn: Turn, offer: Offer, *, already_listed: bool = False) -> None:
+    state = turn.state
+    state.goal = Goal.BOOKING
+    state.selected_room_type = offer.room_type
+    _take_guest_details(turn)
+    await _ask_next(turn, chosen=offer)
+
+
+def _take_guest_details(turn: Turn) -> None:
+    entities = turn.parsed.entities
+    guest = turn.state.guest
+    if entities.email:
+        guest.email = entities.email.lower()
+    if entities.phone:
+        guest.phone = entities.phone
+    if entities.name:
+        guest.name = entities.name
+    if guest.phone is None and turn.message.sender_phone:
+        guest.phone = turn.message.sender_phone
+
+
+async def _ask_next(turn: Turn, *, chosen: Offer | None = None) -> None:
+    state = turn.state
+    guest = state.guest
+    room_name = turn.room_name(state.selected_room_type or "")
+    if guest.name is None or guest.email is None:
+        state.stage = Stage.AWAITING_GUEST_DETAILS
+        turn.replies.say(
+            "booking.ask_guest_details",
+            room_name=room_name,
+            just_chosen=chosen is not None,
+            need_name=guest.name is None,
+            need_email=guest.email is None,
+            name=guest.name,
+        )
+        return
+    summarize(turn)
+
+
+def summarize(turn: Turn) -> None:
+    state = turn.state
+    offer = _offer_for_type(turn, state.selected_room_type or "")
+    assert offer is not None
+    state.stage = Stage.AWAITING_BOOKING_CONFIRMATION
+    turn.replies.ask_yes_no(
+        "booking.summary",
+        room_name=turn.room_name(offer.room_type),
+        total=offer.total,
+        per_night=offer.per_night,
+        currency=offer.currency,
+        name=state.guest.name,
+        email=state.guest.email,
+        **availability.stay_context(turn),
+    )
+
+
+async def collect_guest_details(turn: Turn) -> bool:
+    """In the details stage: take a name and/or email from the reply; False when it holds neither."""
+    state = turn.state
+    before = (state.guest.name, state.guest.email)
+    _take_guest_details(turn)
+    entities = turn.parsed.entities
+    if state.guest.name is None and not entities.name:
+        # We just asked for it, so a bare "Ana Souza, ana@example.com" is read as the name.
+        state.guest.name = extract_name_reply(turn.message.text)
+    if (state.guest.name, state.guest.email) == before:
+        if "@" in turn.message.text:
+            turn.replies.say("booking.invalid_email")
+            return True
+        return False
+    await _ask_next(turn)
+    return True
+
+
+async def confirm(turn: Turn) -> None:
+    """The guest said yes to the summary: book in the PMS, idempotently on the inbound message."""
+    state = turn.state
+    offer = _offer_for_type(turn, state.selected_room_type or "")
+    stay = state.stay
+    if offer is None or stay.checkin is None or stay.checkout is None or state.guest.email is None:
+        state.reset_flow()
+        turn.replies.say("errors.generic")
+        return
+    try:
+        request = BookingRequest(
+            room_type=offer.room_type,
+            checkin=stay.checkin,
+            checkout=stay.checkout,
+            adults=stay.adults or 1,
+            children=stay.children or 0,
+            guest=GuestDetails(name=state.guest.name or "", email=state.guest.email, phone=state.guest.phone),
+            idempotency_key=turn.idempotency_key("booking"),
+        )
+    except ValidationError:
+        state.guest.email = None
+        state.stage = Stage.AWAITING_GUEST_DETAILS
+        turn.replies.say("booking.invalid_email")
+        return
+    try:
+        booking = await turn.pms.create_booking(request)
+    except NoAvailabilityError:
+        turn.replies.say("booking.no_longer_available", room_name=turn.room_name(offer.room_type))
+        await availability.show_offers(turn)
+        return
+    except InvalidPmsRequestError:
+        state.reset_flow()
+        turn.replies.say("booking.failed")
+        return
+    except PmsUnavailableError:
+        turn.replies.say("errors.pms_unavailable")
+        return
+    state.remember_reference(booking.reference)
+    state.offers = []
+    state.selected_room_type = None
+    state.reset_flow()
+    turn.replies.say(
+        "booking.confirmed",
+        reference=booking.reference,
+        room_name=booking.room_type_name(turn.language),
+        checkin=booking.checkin,
+        checkout=booking.checkout,
+        nights=booking.nights,
+        adults=booking.adults,
+        children=booking.children,
+        total=booking.total,
+        currency=booking.currency,
+        email=booking.guest_email,
+        hotel_name=turn.hotel.name,
+        checkin_time=turn.hotel.checkin_time,
+    )
+
+
+async def handle_confirmation(turn: Turn) -> bool:
+    """In the summary stage: yes books, no stops, a correction re-quotes."""
+    state = turn.state
+    if turn.intent == "affirm" or turn.message.choice_id == "yes":
+        await confirm(turn)
+        return True
+    if mentions_stay(turn.parsed.entities) and _changes_stay(turn):
+        # "no, from the 16th": re-quote the chosen room; only list alternatives if it is gone.
+        room_type = state.selected_room_type
+        await availability.search(turn, goal=Goal.BOOKING, quiet_if=room_type)
+        offer = _offer_for_type(turn, room_type or "") if state.stage is Stage.AWAITING_ROOM_CHOICE else None
+        if offer is not None:
+            await select(turn, offer, already_listed=True)
+        return True
+    if turn.intent == "deny" or turn.message.choice_id == "no":
+        state.stage = Stage.IDLE
+        turn.replies.say("booking.declined")
+        return True
+    return False

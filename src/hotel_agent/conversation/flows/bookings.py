@@ -1,0 +1,270 @@
+"""An existing booking: status lookup, cancellation and modification, each starting from a reference."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import ValidationError
+
+from hotel_agent.conversation.context import Turn
+from hotel_agent.conversation.flows.stay import merge_stay
+from hotel_agent.conversation.state import Goal, PendingChange, Stage, StaySlots
+from hotel_agent.pms.errors import (
+    BookingAlreadyCancelledError,
+    BookingNotFoundError,
+    InvalidPmsRequestError,
+    NoAvailabilityError,
+    PmsRequestError,
+    PmsUnavailableError,
+)
+from hotel_agent.pms.schemas import AvailabilityQuery, Booking, BookingChange, BookingStatus
+
+
+def booking_context(turn: Turn, booking: Booking) -> dict[str, object]:
+    return {
+        "reference": booking.reference,
+        "status": booking.status.value,
+        "room_name": booking.room_type_name(turn.language),
+        "checkin": booking.checkin,
+        "checkout": booking.checkout,
+        "nights": booking.nights,
+        "adults": booking.adults,
+        "children": booking.children,
+        "total": booking.total,
+        "currency": booking.currency,
+        "guest_name": booking.guest_name,
+    }
+
+
+async def start(turn: Turn, goal: Goal) -> None:
+    """Status, cancel or modify: find the reference (said now, or this conversation's last booking)."""
+    state = turn.state
+    state.goal = goal
+    state.pending_change = None
+    reference = turn.parsed.entities.booking_ref or (state.booking_refs[-1] if state.booking_refs else None)
+    if reference is None:
+        state.stage = Stage.AWAITING_REFERENCE
+        turn.replies.say("bookings.ask_reference", goal=goal.value)
+        return
+    await _continue_with(turn, reference)
+
+
+async def reference_given(turn: Turn) -> bool:
+    reference = turn.parsed.entities.booking_ref
+    if reference is None:
+        return False
+    await _continue_with(turn, reference)
+    return True
+
+
+async def _fetch(turn: Turn, reference: str) -> Booking | None:
+    try:
+        return await turn.pms.get_booking(reference)
+    except BookingNotFoundError:
+        turn.state.stage = Stage.AWAITING_REFERENCE
+        turn.replies.say("bookings.not_found", reference=reference)
+    except PmsUnavailableError:
+        turn.replies.say("errors.pms_unavailable")
+    return None
+
+
+async def _continue_with(turn: Turn, reference: str) -> None:
+    state = turn.state
+    booking = await _fetch(turn, reference)
+    if booking is None:
+        return
+    state.remember_reference(booking.reference)
+    if state.goal is Goal.CANCEL:
+        _ask_cancel(turn, booking)
+    elif state.goal is Goal.MODIFY:
+        await _modify_requested(turn, booking)
+    else:
+        state.reset_flow()
+        turn.replies.say("status.details", **booking_context(turn, booking))
+
+
+def _ask_cancel(turn: Turn, booking: Booking) -> None:
+    state = turn.state
+    if booking.status is BookingStatus.CANCELLED:
+        state.reset_flow()
+        turn.replies.say("cancel.already_cancelled", **booking_context(turn, booking))
+        return
+    state.stage = Stage.AWAITING_CANCEL_CONFIRMATION
+    turn.replies.ask_yes_no("cancel.confirm", **booking_context(turn, booking))
+
+
+async def handle_cancel_confirmation(turn: Turn) -> bool:
+    state = turn.state
+    reference = state.active_ref
+    if reference is None:
+        return False
+    if turn.intent == "affirm" or turn.message.choice_id == "yes":
+        try:
+            booking = await turn.pms.cancel_booking(reference)
+        except BookingAlreadyCancelledError:
+            state.reset_flow()
+            turn.replies.say("cancel.already_cancelled", reference=reference)
+            return True
+        except BookingNotFoundError:
+            state.reset_flow()
+            turn.replies.say("bookings.not_found", reference=reference)
+            return True
+        except PmsUnavailableError:
+            turn.replies.say("errors.pms_unavailable")
+            return True
+        state.reset_flow()
+        turn.replies.say("cancel.done", **booking_context(turn, booking))
+        return True
+    if turn.intent == "deny" or turn.message.choice_id == "no":
+        state.reset_flow()
+        turn.replies.say("cancel.kept", reference=reference)
+        return True
+    return False
+
+
+def _change_from_message(turn: Turn, booking: Booking) -> PendingChange | None:
+    """The booking as the guest now wants it: the change drafted so far plus what this message adds."""
+    entities = turn.parsed.entities
+    draft = turn.state.pending_change or PendingChange()
+    current = StaySlots(
+        checkin=draft.checkin or booking.checkin,
+        checkout=draft.checkout or booking.checkout,
+        adults=draft.adults if draft.adults is not None else booking.adults,
+        children=draft.children if draft.children is not None else booking.children,
+        room_type=draft.room_type or booking.room_type,
+    )
+    wanted = merge_stay(current, entities)
+    if entities.checkin is not None and entities.checkout is None and entities.nights is None:
+        # A new arrival date keeps the length of the stay.
+        wanted.checkout = date.fromordinal(entities.checkin.toordinal() + booking.nights)
+    if entities.adults is None and entities.children is None:
+        wanted.adults, wanted.children = current.adults, current.children
+    change = PendingChange(
+        checkin=wanted.checkin if wanted.checkin != booking.checkin else None,
+        checkout=wanted.checkout if wanted.checkout != booking.checkout else None,
+        adults=wanted.adults if wanted.adults != booking.adults else None,
+        children=wanted.children if wanted.children != booking.children else None,
+        room_type=wanted.room_type if wanted.room_type != booking.room_type else None,
+    )
+    return None if change.model_dump(exclude_none=True) == {} else change
+
+
+async def _modify_requested(turn: Turn, booking: Booking) -> None:
+    state = turn.state
+    if booking.status is BookingStatus.CANCELLED:
+        state.reset_flow()
+        turn.replies.say("modify.booking_cancelled", **booking_context(turn, booking))
+        return
+    change = _change_from_message(turn, booking)
+    if change is None:
+        state.stage = Stage.AWAITING_MODIFICATION
+        turn.replies.say("modify.ask_changes", **booking_context(turn, booking))
+        return
+    await _quote(turn, booking, change)
+
+
+async def changes_given(turn: Turn) -> bool:
+    """In the modification stage: dates, party or room type in the reply become the pending change."""
+    state = turn.state
+    if state.active_ref is None:
+        return False
+    booking = await _fetch(turn, state.active_ref)
+    if booking is None:
+        return True
+    change = _change_from_message(turn, booking)
+    if change is None:
+        return False
+    await _quote(turn, booking, change)
+    return True
+
+
+async def _quote(turn: Turn, booking: Booking, change: PendingChange) -> None:
+    state = turn.state
+    checkin = change.checkin or booking.checkin
+    checkout = change.checkout or booking.checkout
+    if checkin < turn.today:
+        state.stage = Stage.AWAITING_MODIFICATION
+        turn.replies.say("availability.past_dates", checkin=checkin)
+        return
+    room_type = change.room_type or booking.room_type
+    adults = change.adults if change.adults is not None else booking.adults
+    children = change.children if change.children is not None else booking.children
+    info = next((rt for rt in turn.room_types if rt.code == room_type), None)
+    if info is not None and not info.fits(adults, children):
+        # Say which room types would take the new party, so the guest can switch in the same breath.
+        fitting = [rt.name_in(turn.language) for rt in turn.room_types if rt.fits(adults, children)]
+        state.pending_change = change  # kept as a draft: "the family room" completes it
+        state.stage = Stage.AWAITING_MODIFICATION
+        turn.replies.say(
+            "modify.does_not_fit",
+            room_name=info.name_in(turn.language),
+            guests=adults + children,
+            alternatives=fitting,
+            reference=booking.reference,
+        )
+        return
+    try:
+        query = AvailabilityQuery(
+            checkin=checkin, checkout=checkout, adults=adults, children=children, room_type=room_type
+        )
+        result = await turn.pms.check_availability(query)
+        offer = next((o for o in result.offers if o.room_type == room_type), None)
+        change.quoted_total = offer.total if offer is not None else None
+    except (ValidationError, InvalidPmsRequestError):
+        state.stage = Stage.AWAITING_MODIFICATION
+        turn.replies.say("modify.invalid", **booking_context(turn, booking))
+        return
+    except PmsUnavailableError:
+        turn.replies.say("errors.pms_unavailable")
+        return
+    state.pending_change = change
+    state.stage = Stage.AWAITING_MODIFY_CONFIRMATION
+    turn.replies.ask_yes_no(
+        "modify.confirm",
+        new_checkin=checkin,
+        new_checkout=checkout,
+        new_nights=(checkout - checkin).days,
+        new_adults=adults,
+        new_children=children,
+        new_room_name=turn.room_name(room_type),
+        new_total=change.quoted_total,
+        **booking_context(turn, booking),
+    )
+
+
+async def handle_modify_confirmation(turn: Turn) -> bool:
+    state = turn.state
+    reference, change = state.active_ref, state.pending_change
+    if reference is None or change is None:
+        return False
+    if turn.intent == "affirm" or turn.message.choice_id == "yes":
+        try:
+            booking = await turn.pms.modify_booking(
+                reference,
+                BookingChange(
+                    checkin=change.checkin,
+                    checkout=change.checkout,
+                    adults=change.adults,
+                    children=change.children,
+                    room_type=change.room_type,
+                ),
+            )
+        except NoAvailabilityError:
+            state.reset_flow()
+            turn.replies.say("modify.unavailable", reference=reference)
+            return True
+        except PmsRequestError:
+            state.reset_flow()
+            turn.replies.say("modify.failed", reference=reference)
+            return True
+        except PmsUnavailableError:
+            turn.replies.say("errors.pms_unavailable")
+            return True
+        state.reset_flow()
+        turn.replies.say("modify.done", **booking_context(turn, booking))
+        return True
+    if turn.intent == "deny" or turn.message.choice_id == "no":
+        state.reset_flow()
+        turn.replies.say("modify.kept", reference=reference)
+        return True
+    return False

@@ -1,0 +1,90 @@
+"""Handoffs to staff: recorded in the database so staff can list them and release a conversation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hotel_agent.conversation.state import ConversationStore, Stage
+from hotel_agent.db import session_scope
+from hotel_agent.errors import NotFoundError
+from hotel_agent.models import Handoff
+
+
+class HandoffOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: str
+    language: str
+    reason: str
+    last_message: str
+    status: str
+    created_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+
+
+class HandoffService:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], store: ConversationStore) -> None:
+        self._sessionmaker = sessionmaker
+        self._store = store
+
+    async def open_handoff(self, conversation_id: str, language: str, reason: str, last_message: str) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            existing = await self._open_for(session, conversation_id)
+            if existing is not None:
+                existing.last_message = last_message[:4000]
+                return
+            session.add(
+                Handoff(
+                    conversation_id=conversation_id,
+                    language=language,
+                    reason=reason,
+                    last_message=last_message[:4000],
+                    status="open",
+                )
+            )
+
+    async def note_message(self, conversation_id: str, text: str) -> None:
+        """While staff handle it, keep the latest guest message visible to them."""
+        async with session_scope(self._sessionmaker) as session:
+            existing = await self._open_for(session, conversation_id)
+            if existing is not None:
+                existing.last_message = text[:4000]
+
+    async def list_open(self) -> list[HandoffOut]:
+        async with self._sessionmaker() as session:
+            rows = await session.execute(
+                select(Handoff).where(Handoff.status == "open").order_by(Handoff.created_at)
+            )
+            return [HandoffOut.model_validate(row) for row in rows.scalars()]
+
+    async def release(self, conversation_id: str, staff: str) -> HandoffOut:
+        """Staff are done: the bot answers this conversation again."""
+        async with session_scope(self._sessionmaker) as session:
+            handoff = await self._open_for(session, conversation_id)
+            if handoff is None:
+                raise NotFoundError(f"conversation {conversation_id} is not handed over to staff")
+            handoff.status = "released"
+            handoff.released_at = datetime.now(UTC)
+            handoff.released_by = staff
+            await session.flush()
+            released = HandoffOut.model_validate(handoff)
+        async with self._store.lock(conversation_id):
+            conversation = await self._store.load(conversation_id)
+            if conversation is not None:
+                conversation.handoff = False
+                conversation.stage = Stage.IDLE
+                await self._store.save(conversation)
+        return released
+
+    @staticmethod
+    async def _open_for(session: AsyncSession, conversation_id: str) -> Handoff | None:
+        result = await session.execute(
+            select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == "open")
+        )
+        return result.scalars().first()

@@ -1,0 +1,79 @@
+"""Build the conversation engine and what it needs from the app's resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from hotel_agent.config import Settings
+from hotel_agent.conversation.engine import ConversationEngine
+from hotel_agent.conversation.handoffs import HandoffService
+from hotel_agent.conversation.state import ConversationStore
+from hotel_agent.message_templates import TemplateService, YamlTemplateSource
+from hotel_agent.nlu.schemas import RoomTypeVocabulary
+from hotel_agent.nlu.service import NluService
+from hotel_agent.pms.errors import PmsUnavailableError
+from hotel_agent.resources import Resources
+
+log = structlog.get_logger("hotel_agent.conversation")
+
+
+@dataclass
+class ConversationComponents:
+    nlu: NluService
+    templates: TemplateService
+    store: ConversationStore
+    handoffs: HandoffService
+    engine: ConversationEngine
+
+
+async def room_type_vocabulary(resources: Resources) -> list[RoomTypeVocabulary] | None:
+    """The hotel's own room types, so guests can name them; None (built-in synonyms) if the PMS is down."""
+    try:
+        room_types = await resources.pms.list_room_types()
+    except PmsUnavailableError:
+        log.warning("conversation.room_types_unavailable")
+        return None
+    return [
+        RoomTypeVocabulary(
+            code=room_type.code,
+            category=room_type.category,
+            names={language: [name] for language, name in room_type.names.items()},
+        )
+        for room_type in room_types
+    ]
+
+
+async def build_conversation(
+    settings: Settings, resources: Resources, *, nlu: NluService | None = None
+) -> ConversationComponents:
+    timezone, currency, default_language = "Europe/Lisbon", "EUR", settings.languages[0]
+    try:
+        profile = await resources.pms.get_hotel_profile()
+        timezone, currency, default_language = profile.timezone, profile.currency, profile.default_language
+    except PmsUnavailableError:
+        log.warning("conversation.hotel_profile_unavailable")
+    if nlu is None:
+        nlu = NluService.build(
+            languages=settings.languages,
+            room_types=await room_type_vocabulary(resources),
+            timezone=timezone,
+            model_dir=settings.nlu_model_dir,
+        )
+        nlu.warm_up()
+    templates = TemplateService(
+        YamlTemplateSource(), default_language=default_language, currency=currency, timezone=timezone
+    )
+    templates.warm_up()
+    store = ConversationStore(resources.state, settings.conversation_ttl_seconds)
+    handoffs = HandoffService(resources.sessionmaker, store)
+    engine = ConversationEngine(
+        nlu=nlu,
+        templates=templates,
+        pms=resources.pms,
+        store=store,
+        handoffs=handoffs,
+        default_language=default_language,
+    )
+    return ConversationComponents(nlu=nlu, templates=templates, store=store, handoffs=handoffs, engine=engine)

@@ -1,0 +1,225 @@
+"""Turns a template key, a language and a context into the text a guest reads.
+
+Language fallback: requested (`pt-BR`) -> its base (`pt`) -> the default language -> English. A
+regional tag falling back to its base language is the normal case (regional catalogs are optional
+overlays) and formats with the requested locale, so a `pt-BR` guest reading the `pt` text still gets
+Brazilian plurals and currency placement. Falling back to *another* language is a missing
+translation: logged once per process and key (`templates.translation_missing`), counted on every
+render (`hotel_agent_template_missing_total{key,language}`), and formatted in the language of the
+text actually used, so an English fallback never shows Spanish dates.
+
+Hot path: one dict lookup for the resolved (key, language), then the sandboxed render of a template
+compiled once. Compiled templates are cached per (key, template language); `invalidate` drops them
+when a source changes a text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from jinja2 import Template
+
+from hotel_agent.message_templates.errors import (
+    TemplateCatalogError,
+    TemplateNotFoundError,
+    TemplateRenderError,
+)
+from hotel_agent.message_templates.formatting import LocaleFormatter
+from hotel_agent.message_templates.languages import (
+    DEFAULT_LOCALES,
+    babel_locale,
+    base_language,
+    fallback_chain,
+    normalize_language,
+)
+from hotel_agent.message_templates.metrics import record_missing
+from hotel_agent.message_templates.sandbox import MessageEnvironment, RenderLimits
+from hotel_agent.message_templates.schemas import RenderedMessage, RenderEvent, TemplateEntry
+from hotel_agent.message_templates.source import TemplateSource
+
+logger = structlog.get_logger(__name__)
+
+_MAX_REMEMBERED_TAGS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    entry: TemplateEntry
+    template: Template
+    formatter: LocaleFormatter
+    fallback: bool
+
+
+class TemplateService:
+    """Renders guest messages from a `TemplateSource` in a sandbox, with locale-aware formatting."""
+
+    def __init__(
+        self,
+        source: TemplateSource,
+        *,
+        default_language: str = "en",
+        currency: str = "EUR",
+        timezone: str = "Europe/Lisbon",
+        on_render: Callable[[RenderEvent], None] | None = None,
+        limits: RenderLimits | None = None,
+        locales: Mapping[str, str] | None = None,
+    ) -> None:
+        default = normalize_language(default_language)
+        if default is None:
+            raise ValueError(f"default_language {default_language!r} is not a language tag")
+        ZoneInfo(timezone)  # an unknown zone fails here, not on the first guest message
+        self.source = source
+        self.default_language = default
+        self.currency = currency
+        self.timezone = timezone
+        self._on_render = on_render
+        self._environment = MessageEnvironment(limits)
+        self._locales = {**DEFAULT_LOCALES, **(locales or {})}
+        self._compiled: dict[tuple[str, str], Template] = {}
+        self._resolved: dict[tuple[str, str], _Resolved] = {}
+        self._formatters: dict[str, LocaleFormatter] = {}
+        self._tags: dict[str, str] = {}
+
+    def render(
+        self,
+        key: str,
+        language: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        conversation_id: str | None = None,
+    ) -> RenderedMessage:
+        """Render `key` for a guest who reads `language`; `RenderedMessage.language` is the one used."""
+        requested = self._tags.get(language) or self._normalize(language)
+        resolved = self._resolved.get((key, requested)) or self._resolve(key, requested)
+        entry = resolved.entry
+        if resolved.fallback:
+            record_missing(key, requested)
+        text = self._environment.render_entry(
+            resolved.template, context, resolved.formatter, key=key, language=entry.language
+        )
+        if entry.max_length is not None and len(text) > entry.max_length:
+            text = _truncate(entry, text, entry.max_length)
+        on_render = self._on_render
+        if on_render is not None:
+            _notify(
+                on_render,
+                RenderEvent(
+                    key=key,
+                    requested_language=requested,
+                    language=entry.language,
+                    variant=entry.variant,
+                    version=entry.version,
+                    conversation_id=conversation_id,
+                    fallback=resolved.fallback,
+                ),
+            )
+        return RenderedMessage(key=key, language=entry.language, text=text, variant=entry.variant)
+
+    def has(self, key: str, language: str) -> bool:
+        """Whether `language` or its base language has its own text for `key` (no cross-language fallback)."""
+        requested = self._normalize(language)
+        return any(self.source.get(key, tag) is not None for tag in (requested, base_language(requested)))
+
+    def warm_up(self) -> None:
+        """Load every locale's CLDR data and compile every template; a broken one fails start-up."""
+        languages = self.source.languages()
+        for tag in languages | self._locales.keys() | {self.default_language}:
+            self._formatter(tag).warm_up()
+        failures: list[str] = []
+        for key in sorted(self.source.keys()):
+            for language in sorted(languages | {self.default_language}):
+                if (key, language) in self._resolved:
+                    continue
+                try:
+                    self._resolve(key, language)
+                except TemplateNotFoundError:
+                    logger.warning("templates.translation_missing", key=key, language=language, used=None)
+                except TemplateRenderError as exc:
+                    failures.append(exc.detail)
+        if failures:
+            raise TemplateCatalogError(
+                f"{len(failures)} template(s) do not compile: " + "; ".join(sorted(set(failures))),
+                failures=sorted(set(failures)),
+            )
+        logger.info("templates.warmed_up", templates=len(self._compiled), languages=sorted(languages))
+
+    def invalidate(self, key: str | None = None) -> None:
+        """Forget compiled templates (all, or one key's) so the next render reads the source again."""
+        if key is None:
+            self._compiled.clear()
+            self._resolved.clear()
+            return
+        for cache in (self._compiled, self._resolved):
+            for cached in [cached for cached in list(cache) if cached[0] == key]:
+                cache.pop(cached, None)
+
+    def formatter(self, language: str) -> LocaleFormatter:
+        """The formatter for a language tag (what templates' `money`, `date`, `plural` use)."""
+        return self._formatter(self._normalize(language))
+
+    # Internals
+
+    def _normalize(self, language: str) -> str:
+        tag = normalize_language(language)
+        if tag is None:
+            logger.warning("templates.language_invalid", language=language, used=self.default_language)
+            tag = self.default_language
+        if len(self._tags) < _MAX_REMEMBERED_TAGS:
+            self._tags[language] = tag
+        return tag
+
+    def _resolve(self, key: str, requested: str) -> _Resolved:
+        chain = fallback_chain(requested, self.default_language)
+        entry = next((found for tag in chain if (found := self.source.get(key, tag)) is not None), None)
+        if entry is None:
+            raise TemplateNotFoundError(key, chain)
+        same_language = base_language(entry.language) == base_language(requested)
+        if not same_language:
+            logger.warning("templates.translation_missing", key=key, language=requested, used=entry.language)
+        resolved = _Resolved(
+            entry=entry,
+            template=self._compile(entry),
+            formatter=self._formatter(requested if same_language else entry.language),
+            fallback=not same_language,
+        )
+        self._resolved[(key, requested)] = resolved
+        return resolved
+
+    def _compile(self, entry: TemplateEntry) -> Template:
+        cache_key = (entry.key, entry.language)
+        template = self._compiled.get(cache_key)
+        if template is None:
+            template = self._environment.compile_entry(entry.text, key=entry.key, language=entry.language)
+            self._compiled[cache_key] = template
+        return template
+
+    def _formatter(self, tag: str) -> LocaleFormatter:
+        formatter = self._formatters.get(tag)
+        if formatter is None:
+            locale = babel_locale(tag, self._locales)
+            # Tags that land on the same Babel locale (pt, pt-PT) share one formatter and its memo.
+            formatter = next(
+                (known for known in self._formatters.values() if known.locale == locale), None
+            ) or LocaleFormatter(locale, currency=self.currency, timezone=self.timezone)
+            self._formatters[tag] = formatter
+        return formatter
+
+
+def _notify(on_render: Callable[[RenderEvent], None], event: RenderEvent) -> None:
+    # Usage statistics must never cost a guest their reply.
+    try:
+        on_render(event)
+    except Exception:
+        logger.exception("templates.on_render_failed", key=event.key)
+
+
+def _truncate(entry: TemplateEntry, text: str, max_length: int) -> str:
+    """WhatsApp rejects an over-long button or row title outright; a shortened one still gets through."""
+    logger.warning(
+        "templates.truncated", key=entry.key, language=entry.language, length=len(text), max_length=max_length
+    )
+    return text[: max_length - 1].rstrip() + "…"

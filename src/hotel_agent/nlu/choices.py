@@ -1,0 +1,61 @@
+"""Which numbered option a short reply picks ("2", "la segunda", "o primeiro", "the 3rd one")."""
+
+from __future__ import annotations
+
+import re
+
+from hotel_agent.nlu.topics import fold
+
+ORDINALS: dict[str, int] = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "primera": 1,
+    "primero": 1,
+    "segunda": 2,
+    "segundo": 2,
+    "tercera": 3,
+    "tercero": 3,
+    "cuarta": 4,
+    "cuarto": 4,
+    "quinta": 5,
+    "quinto": 5,
+    "primeira": 1,
+    "primeiro": 1,
+    "terceira": 3,
+    "terceiro": 3,
+    "quarta": 4,
+    "quarto": 4,
+    "last": -1,
+    "ultima": -1,
+    "ultimo": -1,
+}
+_NUMBER = re.compile(r"^\D{0,20}?\b(\d{1,2})\b\D{0,20}$")
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_WORDS = 5
+
+
+def option_number(text: str, option_count: int) -> int | None:
+    """1-based option picked by a short reply, or None; "last" resolves to `option_count`."""
+    folded = fold(text).strip()
+    words = _WORD.findall(folded)
+    if not words or len(words) > MAX_WORDS:
+        return None
+    match = _NUMBER.match(folded)
+    if match:
+        number = int(match.group(1))
+        return number if 1 <= number <= option_count else None
+    for word in words:
+        # "quarto" is also "room" in Portuguese: only an ordinal when it is not followed by more words.
+        if word in ORDINALS and not (word == "quarto" and len(words) > 2):
+            number = ORDINALS[word]
+            number = option_count if number == -1 else number
+            return number if 1 <= number <= option_count else None
+    return None

@@ -1,0 +1,139 @@
+"""The conversation against QloApps (PMS_TYPE=qloapps) through the wire-level emulator on loopback.
+
+Covers the issue's end-to-end flows (availability, booking, lookup, cancellation, with the booking visible
+in the emulator) and the plan's Test 5: PMS stopped -> breaker opens after 5 failures -> fallback reply
+-> PMS back -> HALF_OPEN -> CLOSED, with the state gauge following each step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, timedelta
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from tools.qloapps_emulator import DEFAULT_API_KEY
+
+from tests.conftest import make_settings, running_app
+from tests.conversation.conftest import keys, texts
+from tests.pms.qloapps_support import LoopbackEmulator
+
+REFERENCE = re.compile(r"QA-\d+")
+
+
+@pytest.fixture
+def qloapps() -> Iterator[LoopbackEmulator]:
+    with LoopbackEmulator() as server:
+        yield server
+
+
+@pytest.fixture
+async def client(sqlite_url: str, qloapps: LoopbackEmulator) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(
+        sqlite_url,
+        pms_type="qloapps",
+        pms_base_url=qloapps.url,
+        pms_api_key=DEFAULT_API_KEY,
+        pms_hotel_id="1",
+        pms_timeout_seconds=2.0,
+        pms_breaker_failure_threshold=5,
+        pms_breaker_recovery_seconds=1.0,
+    )
+    async with running_app(settings) as client:
+        yield client
+
+
+def stay_in_six_weeks() -> tuple[date, date]:
+    checkin = date.today() + timedelta(days=42)
+    return checkin, checkin + timedelta(days=2)
+
+
+def guest(client: httpx.AsyncClient, cid: str):  # type: ignore[no-untyped-def]
+    counter = iter(range(1000))
+
+    async def say(text: str) -> dict[str, object]:
+        body = {
+            "conversation_id": cid,
+            "text": text,
+            "message_id": f"{cid}-{next(counter)}",
+            "now": datetime.now().isoformat(timespec="seconds"),
+        }
+        response = await client.post("/api/v1/messages", json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    return say
+
+
+async def test_booking_lookup_and_cancellation_in_qloapps(
+    client: httpx.AsyncClient, qloapps: LoopbackEmulator
+) -> None:
+    say = guest(client, "qloapps-guest-1")
+    checkin, checkout = stay_in_six_weeks()
+    turn = await say(
+        f"do you have rooms from {checkin:%B} {checkin.day} to {checkout:%B} {checkout.day} for 2 adults?"
+    )
+    assert keys(turn) == ["availability.success"]
+    assert "General Rooms" in texts(turn)
+    turn = await say("1")
+    assert keys(turn) == ["booking.ask_guest_details"]
+    turn = await say("Ana Souza, ana.souza@example.com")
+    assert keys(turn) == ["booking.summary"]
+    before = qloapps.emulator.booking_count
+    turn = await say("yes")
+    assert keys(turn) == ["booking.confirmed"], texts(turn)
+    match = REFERENCE.search(texts(turn))
+    assert match, texts(turn)
+    reference = match.group(0)
+    assert qloapps.emulator.booking_count == before + 1
+
+    turn = await say(f"what's the status of booking {reference}?")
+    assert keys(turn) == ["status.details"]
+    assert "Ana Souza" in texts(turn)
+
+    turn = await say(f"please cancel my booking {reference}")
+    assert keys(turn) == ["cancel.confirm"]
+    turn = await say("yes")
+    assert keys(turn) == ["cancel.done"]
+    order_id = int(reference.removeprefix("QA-"))
+    assert qloapps.emulator.store.orders[order_id].current_state == 4  # QloApps order state "Canceled"
+
+
+def breaker_state() -> float | None:
+    for metric in REGISTRY.collect():
+        if metric.name == "pms_circuit_breaker_state":
+            return metric.samples[0].value if metric.samples else None
+    return None
+
+
+async def test_circuit_breaker_scenario(client: httpx.AsyncClient, qloapps: LoopbackEmulator) -> None:
+    checkin, checkout = stay_in_six_weeks()
+    question = f"any rooms from {checkin:%B} {checkin.day} to {checkout:%B} {checkout.day} for 2?"
+    assert keys(await guest(client, "cb-warm")(question)) == ["availability.success"]
+    assert breaker_state() == 0
+
+    qloapps.emulator.set_faults(down=True)
+    for number in range(5):
+        # A new question each time, so the availability cache cannot answer.
+        day = checkin + timedelta(days=number + 1)
+        turn = await guest(client, f"cb-{number}")(f"rooms on {day:%B} {day.day} for {number % 2 + 1}?")
+        assert keys(turn) == ["errors.pms_unavailable"]
+    assert breaker_state() == 1  # OPEN after 5 operational failures
+
+    calls_before = sum(qloapps.emulator.requests.values())
+    started = asyncio.get_running_loop().time()
+    turn = await guest(client, "cb-open")(f"rooms on {checkin:%B} {checkin.day} for 3?")
+    assert keys(turn) == ["errors.pms_unavailable"]  # the localized fallback, offering a person
+    assert asyncio.get_running_loop().time() - started < 0.5  # no waiting on timeouts
+    assert sum(qloapps.emulator.requests.values()) == calls_before  # the dead PMS was not called
+
+    qloapps.emulator.set_faults(down=False)
+    await asyncio.sleep(1.2)  # recovery timeout: the next call is the single HALF_OPEN trial
+    # A stay nobody asked about yet: the cache cannot answer, so this is the trial call.
+    later = checkin + timedelta(days=20)
+    turn = await guest(client, "cb-back")(f"rooms from {later:%B} {later.day} for 2 nights?")
+    assert keys(turn) == ["availability.success"]
+    assert breaker_state() == 0  # CLOSED again

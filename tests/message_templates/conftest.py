@@ -1,0 +1,26 @@
+"""Fixtures for the template service: the fixture catalog, a service over it, and a log recorder."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotel_agent.message_templates import TemplateService, YamlTemplateSource
+from hotel_agent.message_templates import service as service_module
+from tests.message_templates.builders import FIXTURE_CATALOG, LogRecorder
+
+
+@pytest.fixture(scope="session")
+def yaml_source() -> YamlTemplateSource:
+    return YamlTemplateSource(FIXTURE_CATALOG)
+
+
+@pytest.fixture
+def service(yaml_source: YamlTemplateSource) -> TemplateService:
+    return TemplateService(yaml_source)
+
+
+@pytest.fixture
+def logs(monkeypatch: pytest.MonkeyPatch) -> LogRecorder:
+    recorder = LogRecorder()
+    monkeypatch.setattr(service_module, "logger", recorder)
+    return recorder
