@@ -126,7 +126,7 @@ def main() -> None:
     # The stages on their own, to see where the time goes.
     local_now = service.local_time(now)
     stages: dict[str, list[float]] = {"language": [], "intent": [], "entities": []}
-    extractor = service._extractor
+    extractor = service.extractor
     for lang, text in sample:
         begin = time.perf_counter()
         service.language_detector.detect(text)
@@ -140,9 +140,9 @@ def main() -> None:
 
     print(f"messages: {len(sample)} (generated + dev lines), {len(set(sample))} distinct")
     print(f"start-up: model load {built - started:.2f} s, warm-up {warmed - built:.2f} s")
-    print(f"parse     {percentiles(whole)}  ({len(whole) / sum(whole):,.0f} msg/s)")
+    print(f"parse       {percentiles(whole)}  ({len(whole) / sum(whole):,.0f} msg/s)")
     for name, samples in stages.items():
-        print(f"  {name:<8}{percentiles(samples)}")
+        print(f"  {name:<10}{percentiles(samples)}")
     print(
         f"RSS: {RSS_AT_START:.0f} MB at start, {rss_imported:.0f} MB after imports, "
         f"{rss_loaded:.0f} MB after load + warm-up"

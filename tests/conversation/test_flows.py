@@ -148,3 +148,38 @@ async def test_empty_message_is_rejected(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/messages", json={"conversation_id": "x", "text": "  "})
     assert response.status_code == 422
     assert "text" in response.json()["detail"]
+
+
+async def test_rooms_are_chosen_by_part_of_a_name_or_a_yes_to_the_only_offer(client: httpx.AsyncClient) -> None:
+    say = conversation(client)
+    await say("vcs tem quarto pra semana que vem? 3 noites, somos 2 adultos")
+    turn = await say("o familia")
+    assert keys(turn) == ["booking.ask_guest_details"]
+    assert "Família" in texts(turn)
+
+    other = conversation(client)
+    listed = await other("quartos para 2 adultos e 2 crianças de 11 a 14 de janeiro?")
+    assert [option["id"] for option in listed["replies"][0]["options"]] == ["room:family"]
+    turn = await other("sim")
+    assert keys(turn) == ["booking.ask_guest_details"]
+
+
+async def test_asking_the_price_of_a_listed_room_is_not_choosing_it(client: httpx.AsyncClient) -> None:
+    say = conversation(client)
+    await say("looking for a room next friday for me and my wife, 2 nights")
+    turn = await say("how much is the suite?")
+    assert keys(turn) == ["booking.offer_details"]
+    assert "€500.00" in texts(turn)
+    turn = await say("yes")
+    assert keys(turn) == ["booking.ask_guest_details"]
+
+
+async def test_changing_the_nights_at_the_summary_requotes_the_same_room(client: httpx.AsyncClient) -> None:
+    say = conversation(client)
+    await say("a double room next friday for 2 nights for 2 adults please")
+    await say("1")
+    turn = await say("John Appleseed, john@apple.example")
+    assert keys(turn) == ["booking.summary"]
+    turn = await say("actually can we make it 3 nights")
+    assert keys(turn) == ["booking.summary"]
+    assert "3 nights" in texts(turn)

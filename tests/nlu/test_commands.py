@@ -108,3 +108,18 @@ def test_train_reuses_the_cached_artifact(cached_model_dir: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("already cached: ")
     assert "nlu-" in result.stdout
+
+
+def test_parse_rejects_an_unknown_time_zone(cached_model_dir: str) -> None:
+    result = runner.invoke(
+        nlu_app, ["parse", "ok", "--timezone", "Mars/Olympus", "--model-dir", cached_model_dir]
+    )
+    assert result.exit_code == 2
+    assert "time zone" in result.output
+
+
+def test_parse_rejects_a_bad_now(cached_model_dir: str) -> None:
+    result = runner.invoke(
+        nlu_app, ["parse", "ok", "--now", "yesterday", "--model-dir", cached_model_dir]
+    )
+    assert result.exit_code == 2

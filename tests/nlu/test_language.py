@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hotel_agent.nlu.language import LanguageDetector
@@ -81,3 +82,23 @@ def test_restricted_detector_never_answers_an_unconfigured_language(
     only_es_pt = detector.restricted(["es", "pt"])
     assert only_es_pt.detect("hi, do you have a room for tonight?") in {"es", "pt"}
     assert only_es_pt.languages == ("es", "pt")
+
+
+def test_lookup_tables_match_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+
+    from hotel_agent.nlu.dataset import load_split
+    from hotel_agent.nlu.language import _char_grams, _language_text
+    from hotel_agent.nlu.text import normalize
+
+    examples = sorted(load_split("train", ("en", "es", "pt")))[::7]
+    detector = LanguageDetector.train(examples)
+    texts = [_language_text(normalize(e.text)) for e in examples]
+    vectorizer = TfidfVectorizer(analyzer=_char_grams, sublinear_tf=True)
+    model = MultinomialNB(alpha=0.05).fit(vectorizer.fit_transform(texts), [e.lang for e in examples])
+    probes = ["vc tem quarto", "tienen hab", "rooms for two", "zzz", "ação ñandú"]
+    expected = model.predict_joint_log_proba(vectorizer.transform(probes))
+    actual = np.array([detector._tables.log_scores(text) for text in probes])
+    assert detector._tables.labels == tuple(model.classes_)
+    assert np.allclose(actual, expected)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+from hotel_agent.nlu import evaluation
+from hotel_agent.nlu.dataset import read_examples
 from hotel_agent.nlu.rules import SLOT_REPLY_CONFIDENCE
 from hotel_agent.nlu.service import NluService
 from tests.nlu.conftest import SUNDAY_NOON
@@ -130,17 +133,25 @@ def test_previous_language_is_kept_for_short_replies(nlu_service: NluService) ->
 
 
 def test_naive_now_is_hotel_time_and_aware_now_is_converted(nlu_service: NluService) -> None:
-    # 23:30 UTC on Sunday is already Monday 00:30 in... no: Lisbon is UTC+0 in January,
-    # so use an instant late on Sunday in a zone ahead of Lisbon to cross midnight.
     naive = nlu_service.parse("tomorrow", now=datetime(2027, 1, 10, 23, 30))
-    aware = nlu_service.parse("tomorrow", now=datetime(2027, 1, 10, 23, 30, tzinfo=UTC))
-    assert naive.entities.checkin == aware.entities.checkin
     assert str(naive.entities.checkin) == "2027-01-11"
+    # 23:30 in New York is already 04:30 on Monday in Lisbon, so "tomorrow" is Tuesday.
+    new_york = timezone(timedelta(hours=-5))
+    aware = nlu_service.parse("tomorrow", now=datetime(2027, 1, 10, 23, 30, tzinfo=new_york))
+    assert str(aware.entities.checkin) == "2027-01-12"
     assert nlu_service.local_time(datetime(2027, 7, 1, 12, tzinfo=UTC)).hour == 13  # WEST
 
 
-def test_languages_restrict_detection(model_dir: object) -> None:
-    from pathlib import Path
-
-    service = NluService.build(languages=("es", "pt"), model_dir=Path(str(model_dir)))
+def test_languages_restrict_detection(model_dir: Path) -> None:
+    service = NluService.build(languages=("es", "pt"), model_dir=model_dir)
     assert service.parse("hello, do you have rooms?").language in {"es", "pt"}
+
+
+def test_unseen_messages(nlu_service: NluService) -> None:
+    """Everyday messages written for the tests (none in train or dev): a guard against regressions."""
+    examples = read_examples(Path(__file__).parent / "fixtures" / "unseen.jsonl")
+    report = evaluation.score(evaluation.run(nlu_service, examples, SUNDAY_NOON))
+    assert report.overall.lines == len(examples) > 200
+    for lang, score in report.languages.items():
+        assert score.accuracy >= 0.92, (lang, score)
+        assert score.language_accuracy >= 0.97, (lang, score)

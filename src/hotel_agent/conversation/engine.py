@@ -176,7 +176,12 @@ class ConversationEngine:
         return turn.intent not in ESCAPE_INTENTS or turn.intent == "modify_reservation"
 
     def _escapes(self, turn: Turn) -> bool:
-        """A confident, different request while we wait for an answer to our question."""
+        """A confident, different request while we wait for an answer to our question.
+
+        "can we make it 3 nights" mid-booking reads as modify_reservation but corrects this booking.
+        """
+        if turn.intent == "modify_reservation" and self._corrects_search(turn):
+            return False
         return turn.intent in ESCAPE_INTENTS and turn.parsed.confidence >= OVERRIDE_AT
 
     async def _by_stage(self, turn: Turn) -> bool:
@@ -191,7 +196,15 @@ class ConversationEngine:
         if stage is Stage.AWAITING_GUEST_DETAILS:
             if self._escapes(turn) and not (entities.email or entities.name):
                 return False
-            return await booking.collect_guest_details(turn)
+            if await booking.collect_guest_details(turn):
+                return True
+            if self._corrects_search(turn) or entities.room_type:
+                await booking.start(turn)
+                return True
+            if turn.intent in {"make_reservation", "affirm"} or turn.parsed.confidence < CLARIFY_BELOW:
+                booking.ask_guest_details_again(turn)
+                return True
+            return False
         if stage is Stage.AWAITING_ROOM_CHOICE:
             if await booking.choose_room(turn):
                 return True

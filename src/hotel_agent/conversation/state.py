@@ -86,6 +86,8 @@ class ConversationState(BaseModel):
     guest: GuestSlots = Field(default_factory=GuestSlots)
     offers: list[Offer] = Field(default_factory=list)
     selected_room_type: str | None = None
+    # A room type the guest asked about ("how much is the suite?"), awaiting a yes.
+    proposed_room_type: str | None = None
     # Booking references this conversation made or talked about; the last one is "my booking".
     booking_refs: list[str] = Field(default_factory=list)
     active_ref: str | None = None

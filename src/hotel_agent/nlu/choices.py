@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from hotel_agent.nlu.topics import fold
 
@@ -59,3 +60,18 @@ def option_number(text: str, option_count: int) -> int | None:
             number = option_count if number == -1 else number
             return number if 1 <= number <= option_count else None
     return None
+
+
+_STOP_WORDS = frozenset(
+    {"room", "rooms", "the", "a", "o", "el", "la", "de", "do", "da", "habitacion", "quarto", "um", "uma"}
+)
+
+
+def name_words(names: Iterable[str]) -> set[str]:
+    """Accent-folded words of at least three letters, for matching a room type by (part of) its name."""
+    return {
+        word
+        for name in names
+        for word in _WORD.findall(fold(name))
+        if len(word) >= 3 and word not in _STOP_WORDS and not word.isdigit()
+    }

@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 import typer
@@ -46,6 +47,10 @@ def _logs_to_stderr() -> None:
 def _service(model_dir: Path, timezone: str) -> NluService:
     _logs_to_stderr()
     try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone") from exc
+    try:
         return NluService.build(DEFAULT_LANGUAGES, timezone=timezone, model_dir=model_dir)
     except NoTrainingData as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -69,8 +74,9 @@ def parse_command(
     """Print {"language","intent","confidence","entities"} for one message as JSON."""
     if lang is not None and lang not in DEFAULT_LANGUAGES:
         raise typer.BadParameter(f"one of {', '.join(DEFAULT_LANGUAGES)}", param_hint="--lang")
+    reference = _parse_now(now)
     service = _service(model_dir, timezone)
-    result = service.parse(text, now=_parse_now(now), lang=lang, previous_language=previous)
+    result = service.parse(text, now=reference, lang=lang, previous_language=previous)
     typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
 
 
@@ -98,9 +104,9 @@ def eval_command(
     if not examples:
         typer.echo("error: no labelled examples to evaluate", err=True)
         raise typer.Exit(2)
+    reference = _parse_now(now) or datetime.now()
     service = _service(model_dir, timezone)
-    reference = _parse_now(now)
-    report = evaluation.score(evaluation.run(service, examples, reference or datetime.now()))
+    report = evaluation.score(evaluation.run(service, examples, reference))
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -115,6 +121,7 @@ def train_command(
     ] = False,
 ) -> None:
     """Build the model artifact from the training files (reused when already cached)."""
+    _logs_to_stderr()
     started = time.perf_counter()
     try:
         models, path, trained = load_or_train(model_dir, retrain=force)

@@ -31,12 +31,14 @@ SLOT_REPLY_CONFIDENCE = 0.3
 # Words that frame a value without adding a request: "my ref is …", "mi correo: …", "é o …".
 _FILLER = frozenset(
     [
+        # en
         "?", "my", "is", "it", "its", "the", "a", "an", "here", "this", "ref", "reference",
-        "booking", "code", "number", "no", "n", "nr", "mi", "es", "el", "la", "aqui", "codigo",
-        "numero", "localizador", "reserva", "correo", "mail", "email", "tel", "telefono", "cel",
-        "celular", "meu", "minha", "e", "o", "da", "de", "do", "aqui", "esta", "codigo", "numero",
-        "localizador", "reserva", "telemovel", "name", "nombre", "nome", "soy", "sou", "i", "am",
-        "im", "phone",
+        "booking", "code", "number", "no", "nr", "name", "i", "am", "im", "phone", "email", "mail",
+        # es
+        "mi", "es", "el", "la", "aqui", "codigo", "numero", "localizador", "reserva", "correo",
+        "tel", "telefono", "cel", "celular", "nombre", "soy",
+        # pt
+        "meu", "minha", "e", "o", "da", "de", "do", "esta", "telemovel", "nome", "sou",
     ]
 )
 # Month and date words left around a date value ("15 de marzo", "March 3rd").
@@ -59,10 +61,15 @@ def apply_rules(text: str, prediction: IntentPrediction, entities: Entities) -> 
     normalized = normalize(_without_name(text, entities.name))
     content = [word for word in words(normalized) if word not in _FILLER]
     if content and set(content) == {REF_TOKEN}:
+        if prediction.intent == "booking_status":
+            return replace(
+                prediction, confidence=max(prediction.confidence, BARE_REFERENCE_CONFIDENCE)
+            )
         return IntentPrediction(
             intent="booking_status",
-            confidence=max(prediction.confidence, BARE_REFERENCE_CONFIDENCE),
-            runner_up=prediction.intent if prediction.intent != "booking_status" else None,
+            confidence=BARE_REFERENCE_CONFIDENCE,
+            runner_up=prediction.intent,
+            runner_up_confidence=prediction.confidence,
         )
     informative = [word for word in content if word not in _DATE_WORDS]
     only_values = all(word in _VALUE_TOKENS for word in informative)

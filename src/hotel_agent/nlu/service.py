@@ -44,7 +44,7 @@ class NluService:
         self.languages = tuple(languages)
         self.timezone = ZoneInfo(timezone)
         self.language_detector: LanguageDetector = models.language.restricted(self.languages)
-        self._extractor = extractor
+        self.extractor = extractor
 
     @classmethod
     def build(
@@ -71,7 +71,7 @@ class NluService:
 
     def warm_up(self) -> None:
         """Run every stage once per language; call at start-up, before taking traffic."""
-        self._extractor.warm_up()
+        self.extractor.warm_up()
         for lang in self.languages:
             self.parse(_WARM_UP_MESSAGES.get(lang, _WARM_UP_MESSAGES["en"]), lang=lang)
 
@@ -90,7 +90,7 @@ class NluService:
         the message clearly switches.
         """
         language = lang or self.language_detector.detect(text, previous_language)
-        entities = self._extractor.extract(text, language, self.local_time(now))
+        entities = self.extractor.extract(text, language, self.local_time(now))
         prediction = apply_rules(text, self.models.intents.predict(text), entities)
         return ParseResult(
             language=language,

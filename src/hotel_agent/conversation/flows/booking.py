@@ -8,10 +8,12 @@ from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability
 from hotel_agent.conversation.flows.stay import mentions_stay
 from hotel_agent.conversation.state import Goal, Offer, Stage
-from hotel_agent.nlu.choices import option_number
+from hotel_agent.nlu.choices import name_words, option_number
 from hotel_agent.nlu.entities import extract_name_reply
 from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
 from hotel_agent.pms.schemas import BookingRequest, GuestDetails
+
+QUESTION_INTENTS = frozenset({"price_inquiry", "check_availability", "hotel_info"})
 
 
 async def start(turn: Turn) -> None:
@@ -47,6 +49,16 @@ def _changes_stay(turn: Turn) -> bool:
     )
 
 
+def _offer_named(turn: Turn) -> Offer | None:
+    """The one offer whose distinctive name words the message uses ("o familia" -> Quarto Familia)."""
+    offers = turn.state.offers
+    words = {offer.room_type: name_words(offer.names.values()) for offer in offers}
+    shared = set.intersection(*words.values()) if len(words) > 1 else set()
+    said = set(name_words([turn.message.text]))
+    matches = [offer for offer in offers if (words[offer.room_type] - shared) & said]
+    return matches[0] if len(matches) == 1 else None
+
+
 def _offer_for_type(turn: Turn, room_type: str) -> Offer | None:
     return next((offer for offer in turn.state.offers if offer.room_type == room_type), None)
 
@@ -56,10 +68,25 @@ async def choose_room(turn: Turn) -> bool:
     state = turn.state
     message = turn.message
     offer: Offer | None = None
-    if message.choice_id and message.choice_id.startswith("room:"):
+    if message.choice_id == "yes" and state.proposed_room_type is not None:
+        offer = _offer_for_type(turn, state.proposed_room_type)
+    elif message.choice_id and message.choice_id.startswith("room:"):
         offer = _offer_for_type(turn, message.choice_id.removeprefix("room:"))
     elif turn.parsed.entities.room_type is not None and not _changes_stay(turn):
         offer = _offer_for_type(turn, turn.parsed.entities.room_type)
+        if offer is not None and turn.intent in QUESTION_INTENTS:
+            # "how much is the suite?" asks; it does not choose yet.
+            state.proposed_room_type = offer.room_type
+            turn.replies.ask_yes_no(
+                "booking.offer_details",
+                room_name=turn.room_name(offer.room_type),
+                per_night=offer.per_night,
+                total=offer.total,
+                nights=offer.nights,
+                currency=offer.currency,
+                rooms_left=offer.rooms_left,
+            )
+            return True
         if offer is None:
             turn.replies.say(
                 "availability.requested_type_unavailable",
@@ -72,6 +99,13 @@ async def choose_room(turn: Turn) -> bool:
         number = option_number(message.text, len(state.offers))
         if number is not None:
             offer = state.offers[number - 1]
+        else:
+            offer = _offer_named(turn)
+        if offer is None and turn.intent == "affirm":
+            if state.proposed_room_type is not None:
+                offer = _offer_for_type(turn, state.proposed_room_type)  # yes to "shall I book it?"
+            elif len(state.offers) == 1:
+                offer = state.offers[0]  # "yes" to the only room offered
     if offer is None:
         return False
     await select(turn, offer)
@@ -82,6 +116,7 @@ async def select(turn: Turn, offer: Offer, *, already_listed: bool = False) -> N
     state = turn.state
     state.goal = Goal.BOOKING
     state.selected_room_type = offer.room_type
+    state.proposed_room_type = None
     _take_guest_details(turn)
     await _ask_next(turn, chosen=offer)
 
@@ -97,6 +132,18 @@ def _take_guest_details(turn: Turn) -> None:
         guest.name = entities.name
     if guest.phone is None and turn.message.sender_phone:
         guest.phone = turn.message.sender_phone
+
+
+def ask_guest_details_again(turn: Turn) -> None:
+    guest = turn.state.guest
+    turn.replies.say(
+        "booking.ask_guest_details",
+        room_name=turn.room_name(turn.state.selected_room_type or ""),
+        just_chosen=False,
+        need_name=guest.name is None,
+        need_email=guest.email is None,
+        name=guest.name,
+    )
 
 
 async def _ask_next(turn: Turn, *, chosen: Offer | None = None) -> None:
