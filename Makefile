@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve migrate seed test test-fast lint format bench clean
+.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean
 
 help:
 	@echo "make run    install, migrate, seed the demo hotel and serve on http://$(HOST):$(PORT)"
@@ -18,7 +18,7 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen
 
-run: install migrate seed
+run: install migrate seed import-templates
 	$(UV) run hotel-agent serve --host $(HOST) --port $(PORT)
 
 migrate: install
@@ -27,8 +27,13 @@ migrate: install
 seed: install
 	$(UV) run hotel-agent seed
 
+# The YAML reply catalog into the database; never overwrites an operator's edit (prints conflicts).
+import-templates: install
+	$(UV) run hotel-agent templates import
+
+# Line coverage of the template package is a success criterion of the plan: below 95% fails the run.
 test: install
-	$(UV) run pytest
+	$(UV) run pytest --cov=hotel_agent.message_templates --cov-report=term-missing:skip-covered --cov-fail-under=95
 
 lint: install
 	$(UV) run ruff check .
@@ -40,6 +45,7 @@ format: install
 	$(UV) run ruff check --fix .
 
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || echo "wrk unavailable: bench_whatsapp uses a Python load generator"
 	$(UV) run python benchmarks/run_all.py
 
 clean:

@@ -32,8 +32,13 @@ def rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def running_server(workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """Yields (base_url, pid) of a migrated, seeded server on its own SQLite file."""
+def running_server(
+    workers: int = 1, extra_env: dict[str, str] | None = None, setup: list[list[str]] | None = None
+) -> Iterator[tuple[str, int]]:
+    """Yields (base_url, pid) of a migrated, seeded server on its own SQLite file.
+
+    `setup`: more `hotel-agent` commands to run before serving (e.g. creating an admin account).
+    """
     with tempfile.TemporaryDirectory(prefix="ha-bench-") as tmp:
         env = {
             **os.environ,
@@ -44,7 +49,7 @@ def running_server(workers: int = 1, extra_env: dict[str, str] | None = None) ->
             **(extra_env or {}),
         }
         env.pop("REDIS_URL", None) if "REDIS_URL" not in (extra_env or {}) else None
-        for command in (["migrate"], ["seed"]):
+        for command in (["migrate"], ["seed"], *(setup or [])):
             subprocess.run(
                 [sys.executable, "-m", "hotel_agent", *command],
                 env=env,

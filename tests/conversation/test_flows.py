@@ -150,7 +150,7 @@ async def test_empty_message_is_rejected(client: httpx.AsyncClient) -> None:
     assert "text" in response.json()["detail"]
 
 
-async def test_rooms_are_chosen_by_part_of_a_name_or_a_yes_to_the_only_offer(client: httpx.AsyncClient) -> None:
+async def test_room_chosen_by_name_word_or_yes_to_only_offer(client: httpx.AsyncClient) -> None:
     say = conversation(client)
     await say("vcs tem quarto pra semana que vem? 3 noites, somos 2 adultos")
     turn = await say("o familia")

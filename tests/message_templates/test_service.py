@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -257,7 +258,8 @@ def test_on_render_receives_each_render_with_the_conversation(service: TemplateS
     service = TemplateService(service.source, on_render=events.append)
     service.render("availability.none", "es", conversation_id="conv-1")
     service.render("availability.option_line", "pt", {"index": 1, "name": "x", "per_night": 1, "total": 2})
-    assert events == [
+    assert all(0 < event.render_seconds < 1 for event in events)
+    assert [dataclasses.replace(event, render_seconds=0.0) for event in events] == [
         RenderEvent(
             key="availability.none",
             requested_language="es",
@@ -308,6 +310,57 @@ def test_configuration_mistakes_fail_at_construction() -> None:
 def test_locale_overrides() -> None:
     service = make_service({"en": {"t": "{{ d|date }}"}}, locales={"en": "en_US"})
     assert service.render("t", "en", {"d": dt.date(2027, 1, 15)}).text == "Jan 15, 2027"
+
+
+def test_warm_up_can_log_instead_of_failing(logs: LogRecorder) -> None:
+    service = make_service({"en": {"good": "fine", "bad": "{% if %}"}})
+    service.warm_up(strict=False)
+    assert len(logs.named("templates.warm_up_failed")[0]["failures"]) == 1
+    assert service.render("good", "en").text == "fine"
+
+
+def test_reload_recompiles_what_guests_asked_for_and_reports_what_broke(logs: LogRecorder) -> None:
+    source = MutableSource({("t", "en"): "one", ("t", "es"): "uno", ("u", "en"): "u"})
+    service = TemplateService(source)
+    service.render("t", "es")
+    service.render("t", "en")
+    source.texts[("t", "es")] = "dos {% if %}"
+    del source.texts[("t", "en")]
+    service.reload({"t"})
+    assert ("t", "en") not in service._resolved  # gone from the source: render will say so
+    failed = {fields["language"] for fields in logs.named("templates.reload_failed")}
+    assert failed == {"en", "es"}
+    with pytest.raises(TemplateNotFoundError):
+        service.render("t", "en")
+
+
+def test_a_failing_text_without_earlier_versions_raises(logs: LogRecorder) -> None:
+    service = make_service({"en": {"t": "{{ 1 // n }}"}})
+    with pytest.raises(TemplateRenderError, match="ZeroDivisionError"):
+        service.render("t", "en", {"n": 0})
+    assert logs.named("templates.render_failed")[0]["used_version"] is None
+
+
+def test_earlier_versions_stand_in_for_a_failing_one(logs: LogRecorder) -> None:
+    current = TemplateEntry("t", "en", "{{ 1 // n }}", "x", version=3)
+    earlier = [
+        TemplateEntry("t", "en", "{{ 1 // n }}", "x", version=3),  # the same version: skipped
+        TemplateEntry("t", "en", "{{ 2 // n }}", "x", version=2),  # fails too
+        TemplateEntry("t", "en", "{% if %}", "x", version=1),  # does not compile
+        TemplateEntry("t", "en", "n is {{ n }}", "x", version=0),
+    ]
+
+    class Versioned(InMemoryTemplateSource):
+        def previous(self, key: str, language: str) -> list[TemplateEntry]:
+            return earlier
+
+    events: list[RenderEvent] = []
+    service = TemplateService(Versioned([current]), on_render=events.append)
+    assert service.render("t", "es", {"n": 0}).text == "n is 0"
+    assert (events[0].version, events[0].recovered, events[0].fallback) == (0, True, True)
+    assert service.render("t", "en", {"n": 0}).text == "n is 0"
+    assert len(service._fallbacks) == 2  # compiled once each, kept for the next failure
+    assert logs.named("templates.render_failed")[0]["used_version"] == 0
 
 
 class MutableSource:

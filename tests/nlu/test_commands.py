@@ -14,16 +14,27 @@ from hotel_agent.nlu.service import NluService
 runner = CliRunner()
 
 FIXTURE_LINES = [
-    {"lang": "es", "text": "tienen hab doble para el finde?", "intent": "check_availability",
-     "entities": {"checkin": "2027-01-15", "checkout": "2027-01-17", "nights": 2,
-                  "room_type": "double"}},
+    {
+        "lang": "es",
+        "text": "tienen hab doble para el finde?",
+        "intent": "check_availability",
+        "entities": {"checkin": "2027-01-15", "checkout": "2027-01-17", "nights": 2, "room_type": "double"},
+    },
     {"lang": "es", "text": "gracias!!", "intent": "thanks", "entities": {}},
-    {"lang": "pt", "text": "quero cancelar a reserva HA-7K3Q9P", "intent": "cancel_reservation",
-     "entities": {"booking_ref": "HA-7K3Q9P"}},
+    {
+        "lang": "pt",
+        "text": "quero cancelar a reserva HA-7K3Q9P",
+        "intent": "cancel_reservation",
+        "entities": {"booking_ref": "HA-7K3Q9P"},
+    },
     # Deliberately mislabelled, so the report has a confusion to show.
     {"lang": "en", "text": "bye bye", "intent": "greeting", "entities": {}},
-    {"lang": "en", "text": "rooms for 2 adults tomorrow?", "intent": "check_availability",
-     "entities": {"checkin": "2027-01-11", "adults": 2}},
+    {
+        "lang": "en",
+        "text": "rooms for 2 adults tomorrow?",
+        "intent": "check_availability",
+        "entities": {"checkin": "2027-01-11", "adults": 2},
+    },
 ]
 
 
@@ -46,8 +57,14 @@ def cached_model_dir(nlu_service: NluService, model_dir: Path) -> str:
 def test_parse_prints_the_result_as_json(cached_model_dir: str) -> None:
     result = runner.invoke(
         nlu_app,
-        ["parse", "tienen hab doble para el finde?", "--now", "2027-01-10T12:00:00",
-         "--model-dir", cached_model_dir],
+        [
+            "parse",
+            "tienen hab doble para el finde?",
+            "--now",
+            "2027-01-10T12:00:00",
+            "--model-dir",
+            cached_model_dir,
+        ],
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -55,14 +72,15 @@ def test_parse_prints_the_result_as_json(cached_model_dir: str) -> None:
     assert body["language"] == "es"
     assert body["intent"] == "check_availability"
     assert body["entities"] == {
-        "checkin": "2027-01-15", "checkout": "2027-01-17", "nights": 2, "room_type": "double"
+        "checkin": "2027-01-15",
+        "checkout": "2027-01-17",
+        "nights": 2,
+        "room_type": "double",
     }
 
 
 def test_parse_with_a_forced_language(cached_model_dir: str) -> None:
-    result = runner.invoke(
-        nlu_app, ["parse", "ok", "--lang", "pt", "--model-dir", cached_model_dir]
-    )
+    result = runner.invoke(nlu_app, ["parse", "ok", "--lang", "pt", "--model-dir", cached_model_dir])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["language"] == "pt"
 
@@ -72,9 +90,7 @@ def test_parse_rejects_an_unknown_language(cached_model_dir: str) -> None:
     assert result.exit_code != 0
 
 
-def test_eval_prints_scores_confusions_and_entities(
-    fixture_file: Path, cached_model_dir: str
-) -> None:
+def test_eval_prints_scores_confusions_and_entities(fixture_file: Path, cached_model_dir: str) -> None:
     result = runner.invoke(nlu_app, ["eval", str(fixture_file), "--model-dir", cached_model_dir])
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -87,9 +103,7 @@ def test_eval_prints_scores_confusions_and_entities(
 
 
 def test_eval_json(fixture_file: Path, cached_model_dir: str) -> None:
-    result = runner.invoke(
-        nlu_app, ["eval", str(fixture_file), "--json", "--model-dir", cached_model_dir]
-    )
+    result = runner.invoke(nlu_app, ["eval", str(fixture_file), "--json", "--model-dir", cached_model_dir])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["overall"]["lines"] == 5
@@ -119,7 +133,5 @@ def test_parse_rejects_an_unknown_time_zone(cached_model_dir: str) -> None:
 
 
 def test_parse_rejects_a_bad_now(cached_model_dir: str) -> None:
-    result = runner.invoke(
-        nlu_app, ["parse", "ok", "--now", "yesterday", "--model-dir", cached_model_dir]
-    )
+    result = runner.invoke(nlu_app, ["parse", "ok", "--now", "yesterday", "--model-dir", cached_model_dir])
     assert result.exit_code == 2

@@ -58,6 +58,4 @@ def test_training_needs_two_intents() -> None:
 def test_fast_features_match_scikit_learn(nlu_service: NluService) -> None:
     classifier = nlu_service.models.intents
     texts = [*PROBES, "", "😅", "xyzxyz qwerty", "ÁÉÍÓÚ ÑÇ!!!", "a " * 300]
-    assert np.allclose(
-        classifier.probabilities(texts), classifier.reference_probabilities(texts), atol=1e-12
-    )
+    assert np.allclose(classifier.probabilities(texts), classifier.reference_probabilities(texts), atol=1e-12)

@@ -45,8 +45,23 @@ def test_short_messages_without_context(detector: LanguageDetector, lang: str, t
     assert detector.detect(text) == lang
 
 
-@pytest.mark.parametrize("text", ["ok", "2", "si", "sim", "no", "👍", "ana.souza@gmail.com",
-                                  "HA-7K3Q9P", "+34 600 123 456", "Ana Souza", "15/03", "ok 👍"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok",
+        "2",
+        "si",
+        "sim",
+        "no",
+        "👍",
+        "ana.souza@gmail.com",
+        "HA-7K3Q9P",
+        "+34 600 123 456",
+        "Ana Souza",
+        "15/03",
+        "ok 👍",
+    ],
+)
 @pytest.mark.parametrize("previous", ["en", "es", "pt"])
 def test_neutral_messages_keep_the_conversation_language(
     detector: LanguageDetector, text: str, previous: str

@@ -16,12 +16,24 @@ from tests.nlu.conftest import SUNDAY_NOON
 # (language, message, intent, entities that must be present with these values)
 UNSEEN: list[tuple[str, str, str, dict[str, object]]] = [
     # English
-    ("en", "Hey there! Got any rooms free this weekend for me and my wife?", "check_availability",
-     {"checkin": "2027-01-15", "checkout": "2027-01-17", "adults": 2}),
-    ("en", "I'd like to book the junior suite for 3 nights from March 3rd", "make_reservation",
-     {"checkin": "2027-03-03", "nights": 3, "room_type": "suite"}),
-    ("en", "could you check if reservation HA-7K3Q9P is confirmed?", "booking_status",
-     {"booking_ref": "HA-7K3Q9P"}),
+    (
+        "en",
+        "Hey there! Got any rooms free this weekend for me and my wife?",
+        "check_availability",
+        {"checkin": "2027-01-15", "checkout": "2027-01-17", "adults": 2},
+    ),
+    (
+        "en",
+        "I'd like to book the junior suite for 3 nights from March 3rd",
+        "make_reservation",
+        {"checkin": "2027-03-03", "nights": 3, "room_type": "suite"},
+    ),
+    (
+        "en",
+        "could you check if reservation HA-7K3Q9P is confirmed?",
+        "booking_status",
+        {"booking_ref": "HA-7K3Q9P"},
+    ),
     ("en", "Something came up, please cancel my booking", "cancel_reservation", {}),
     ("en", "can we push our stay back by one day?", "modify_reservation", {}),
     ("en", "what time is breakfast served?", "hotel_info", {}),
@@ -34,16 +46,26 @@ UNSEEN: list[tuple[str, str, str, dict[str, object]]] = [
     ("en", "no, not that one", "deny", {}),
     ("en", "good morning!", "greeting", {}),
     # Spanish
-    ("es", "Holaa, tienen habitación para 2 adultos y un niño del 3 al 5 de marzo?",
-     "check_availability",
-     {"checkin": "2027-03-03", "checkout": "2027-03-05", "nights": 2, "adults": 2, "children": 1}),
-    ("es", "quiero reservar una habitación doble para mañana", "make_reservation",
-     {"checkin": "2027-01-11", "room_type": "double"}),
-    ("es", "me confirmas si mi reserva ha7k3q9p está ok?", "booking_status",
-     {"booking_ref": "HA-7K3Q9P"}),
+    (
+        "es",
+        "Holaa, tienen habitación para 2 adultos y un niño del 3 al 5 de marzo?",
+        "check_availability",
+        {"checkin": "2027-03-03", "checkout": "2027-03-05", "nights": 2, "adults": 2, "children": 1},
+    ),
+    (
+        "es",
+        "quiero reservar una habitación doble para mañana",
+        "make_reservation",
+        {"checkin": "2027-01-11", "room_type": "double"},
+    ),
+    ("es", "me confirmas si mi reserva ha7k3q9p está ok?", "booking_status", {"booking_ref": "HA-7K3Q9P"}),
     ("es", "necesito anular la reserva que hice ayer", "cancel_reservation", {}),
-    ("es", "se puede cambiar la fecha de mi reserva al 20 de febrero?", "modify_reservation",
-     {"checkin": "2027-02-20"}),
+    (
+        "es",
+        "se puede cambiar la fecha de mi reserva al 20 de febrero?",
+        "modify_reservation",
+        {"checkin": "2027-02-20"},
+    ),
     ("es", "aceptan mascotas? viajo con mi perro", "hotel_info", {}),
     ("es", "cuanto sale la noche en la suite?", "price_inquiry", {"room_type": "suite"}),
     ("es", "me pasas con alguien de recepción?", "human_handoff", {}),
@@ -54,12 +76,19 @@ UNSEEN: list[tuple[str, str, str, dict[str, object]]] = [
     ("es", "no, gracias", "deny", {}),
     ("es", "buenas tardes", "greeting", {}),
     # Portuguese
-    ("pt", "oi, vcs têm quarto de casal pro fim de semana?", "check_availability",
-     {"checkin": "2027-01-15", "checkout": "2027-01-17", "room_type": "double"}),
-    ("pt", "quero reservar um quarto para 2 pessoas por 3 noites", "make_reservation",
-     {"adults": 2, "nights": 3}),
-    ("pt", "minha reserva HA-7K3Q9P está confirmada?", "booking_status",
-     {"booking_ref": "HA-7K3Q9P"}),
+    (
+        "pt",
+        "oi, vcs têm quarto de casal pro fim de semana?",
+        "check_availability",
+        {"checkin": "2027-01-15", "checkout": "2027-01-17", "room_type": "double"},
+    ),
+    (
+        "pt",
+        "quero reservar um quarto para 2 pessoas por 3 noites",
+        "make_reservation",
+        {"adults": 2, "nights": 3},
+    ),
+    ("pt", "minha reserva HA-7K3Q9P está confirmada?", "booking_status", {"booking_ref": "HA-7K3Q9P"}),
     ("pt", "preciso cancelar minha reserva, surgiu um imprevisto", "cancel_reservation", {}),
     ("pt", "dá pra mudar minha reserva pra 3 pessoas?", "modify_reservation", {"adults": 3}),
     ("pt", "o hotel tem estacionamento?", "hotel_info", {}),
@@ -103,9 +132,7 @@ def test_a_bare_booking_reference_asks_for_its_status(nlu_service: NluService) -
         assert result.entities.booking_ref == "HA-7K3Q9P"
 
 
-@pytest.mark.parametrize(
-    "text", ["ana.souza@gmail.com", "+351 912 345 678", "2", "15/03", "😅", "...", "?"]
-)
+@pytest.mark.parametrize("text", ["ana.souza@gmail.com", "+351 912 345 678", "2", "15/03", "😅", "...", "?"])
 def test_a_bare_value_has_low_confidence(nlu_service: NluService, text: str) -> None:
     result = nlu_service.parse(text, now=SUNDAY_NOON, previous_language="pt")
     assert result.confidence <= SLOT_REPLY_CONFIDENCE

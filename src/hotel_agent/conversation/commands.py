@@ -12,6 +12,8 @@ import typer
 from hotel_agent.config import get_settings
 from hotel_agent.conversation.schemas import InboundMessage, Reply, ReplyKind
 from hotel_agent.conversation.wiring import build_conversation
+from hotel_agent.message_templates.runtime import TemplateRuntime
+from hotel_agent.ops.logging import configure_logging
 from hotel_agent.resources import build_resources
 
 QUIT_WORDS = frozenset({"/quit", "/exit", ":q"})
@@ -35,9 +37,12 @@ def chat(
 
     async def run() -> None:
         settings = get_settings()
+        # The terminal is for the conversation: only warnings and errors are logged (to stderr).
+        configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
         resources = await build_resources(settings)
+        templates = await TemplateRuntime.start(settings, resources)
         try:
-            components = await build_conversation(settings, resources)
+            components = await build_conversation(settings, resources, templates=templates)
             typer.echo(f"conversation {conversation_id} — /quit to leave")
             while True:
                 try:
@@ -63,6 +68,7 @@ def chat(
                 for reply in result.replies:
                     _print_reply(reply)
         finally:
+            await templates.close()
             await resources.close()
 
     asyncio.run(run())

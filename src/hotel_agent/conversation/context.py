@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +24,7 @@ class Turn:
     hotel: HotelProfile
     room_types: list[RoomTypeInfo]
     now: datetime  # in the hotel's time zone
+    on_conversion: Callable[[str], None] | None = None
 
     @property
     def today(self) -> date:
@@ -44,6 +46,11 @@ class Turn:
             if offer.room_type == code:
                 return offer.names.get(self.language) or offer.names.get("en") or code
         return code
+
+    def converted(self) -> None:
+        """A booking was made: the template versions this conversation was shown count as converted."""
+        if self.on_conversion is not None:
+            self.on_conversion(self.state.conversation_id)
 
     def idempotency_key(self, action: str) -> str:
         """Derived from the inbound message id, so a retried message never repeats a PMS write."""

@@ -8,6 +8,7 @@ in order, across replicas), loads the state, understands the message, lets the c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,7 @@ class ConversationEngine:
         handoffs: HandoffService,
         default_language: str = "en",
         clock: Clock = utc_now,
+        on_conversion: Callable[[str], None] | None = None,
     ) -> None:
         self._nlu = nlu
         self._templates = templates
@@ -61,6 +63,8 @@ class ConversationEngine:
         self._handoffs = handoffs
         self._default_language = default_language
         self._clock = clock
+        # Told the conversation id when a booking is made (template usage stats, experiments).
+        self._on_conversion = on_conversion
         self._profile: tuple[float, HotelProfile, list[RoomTypeInfo]] | None = None
 
     async def _hotel(self) -> tuple[HotelProfile, list[RoomTypeInfo]]:
@@ -110,6 +114,7 @@ class ConversationEngine:
             hotel=hotel,
             room_types=room_types,
             now=now,
+            on_conversion=self._on_conversion,
         )
         if state.handoff:
             await self._handoffs.note_message(state.conversation_id, message.text)

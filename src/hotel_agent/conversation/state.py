@@ -132,6 +132,17 @@ class ConversationStore:
         payload = orjson.dumps(conversation.model_dump(mode="json"))
         await self._state.set(self._key(conversation.conversation_id), payload, ttl=self._ttl)
 
+    async def export(self, conversation_id: str) -> bytes | None:
+        """The stored document as it is, for a caller that may have to put it back with `restore`."""
+        return await self._state.get(self._key(conversation_id))
+
+    async def restore(self, conversation_id: str, document: bytes | None) -> None:
+        """Put back what `export` returned (None: the conversation did not exist then)."""
+        if document is None:
+            await self._state.delete(self._key(conversation_id))
+        else:
+            await self._state.set(self._key(conversation_id), document, ttl=self._ttl)
+
     def lock(self, conversation_id: str, timeout: float = 30.0, wait: float = 35.0):  # type: ignore[no-untyped-def]
         """Messages of one conversation are handled one at a time, across replicas."""
         return self._state.lock(f"conversation:{conversation_id}", timeout=timeout, blocking_timeout=wait)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -15,6 +16,9 @@ from hotel_agent.nlu.schemas import RoomTypeVocabulary
 from hotel_agent.nlu.service import NluService
 from hotel_agent.pms.errors import PmsUnavailableError
 from hotel_agent.resources import Resources
+
+if TYPE_CHECKING:
+    from hotel_agent.message_templates.runtime import TemplateRuntime
 
 log = structlog.get_logger("hotel_agent.conversation")
 
@@ -46,8 +50,13 @@ async def room_type_vocabulary(resources: Resources) -> list[RoomTypeVocabulary]
 
 
 async def build_conversation(
-    settings: Settings, resources: Resources, *, nlu: NluService | None = None
+    settings: Settings,
+    resources: Resources,
+    *,
+    nlu: NluService | None = None,
+    templates: TemplateRuntime | None = None,
 ) -> ConversationComponents:
+    """`templates`: render from the database (the app); without it, from the YAML catalog (tests, dev)."""
     timezone, currency, default_language = "Europe/Lisbon", "EUR", settings.languages[0]
     try:
         profile = await resources.pms.get_hotel_profile()
@@ -62,18 +71,26 @@ async def build_conversation(
             model_dir=settings.nlu_model_dir,
         )
         nlu.warm_up()
-    templates = TemplateService(
-        YamlTemplateSource(), default_language=default_language, currency=currency, timezone=timezone
-    )
-    templates.warm_up()
+    if templates is not None:
+        service = templates.build_service(
+            default_language=default_language, currency=currency, timezone=timezone
+        )
+        # A database text that does not compile is logged; its earlier versions stand in at render time.
+        service.warm_up(strict=False)
+    else:
+        service = TemplateService(
+            YamlTemplateSource(), default_language=default_language, currency=currency, timezone=timezone
+        )
+        service.warm_up()
     store = ConversationStore(resources.state, settings.conversation_ttl_seconds)
     handoffs = HandoffService(resources.sessionmaker, store)
     engine = ConversationEngine(
         nlu=nlu,
-        templates=templates,
+        templates=service,
         pms=resources.pms,
         store=store,
         handoffs=handoffs,
         default_language=default_language,
+        on_conversion=templates.on_conversion if templates is not None else None,
     )
-    return ConversationComponents(nlu=nlu, templates=templates, store=store, handoffs=handoffs, engine=engine)
+    return ConversationComponents(nlu=nlu, templates=service, store=store, handoffs=handoffs, engine=engine)

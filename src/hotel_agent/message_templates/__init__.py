@@ -4,7 +4,11 @@
     service.warm_up()                                   # at start-up: compile, load locales
     service.render("availability.success", "pt-BR", {...}).text
 
-Sources are pluggable (`TemplateSource`): the YAML catalog now, database versions later.
+Sources are pluggable (`TemplateSource`): the app renders from the database's active versions
+(`db_source.DatabaseTemplateSource`, kept current on every replica by `sync.py`; versions managed by
+`versioning.py` and the admin API in `endpoints.py`); the YAML catalog (`YamlTemplateSource`) is what
+installs and upgrades import (`importer.py`) and serves tests and development on its own.
+See docs/templates-versioning.md.
 """
 
 from hotel_agent.message_templates.errors import (

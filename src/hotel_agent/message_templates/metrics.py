@@ -13,3 +13,15 @@ TEMPLATE_MISSING = Counter(
 
 def record_missing(key: str, language: str) -> None:
     TEMPLATE_MISSING.labels(key=key, language=language).inc()
+
+
+TEMPLATE_RENDER_FAILURES = Counter(
+    "hotel_agent_template_render_failures_total",
+    "Renders whose current text failed at run time; outcome previous_version (an earlier good version "
+    "was sent) or failed (no version rendered).",
+    ["key", "language", "outcome"],
+)
+
+
+def record_render_failure(key: str, language: str, outcome: str) -> None:
+    TEMPLATE_RENDER_FAILURES.labels(key=key, language=language, outcome=outcome).inc()

@@ -14,7 +14,8 @@ class TemplateEntry:
     `sample` is a context the text can be rendered with (validation, previews); YAML files carry it in
     the English file only. `max_length` is a WhatsApp limit for the rendered text (button titles ≤ 20,
     list row titles ≤ 24). `variant` and `version` are set by sources that keep several texts per key
-    (A/B variants, database revisions); the YAML source leaves them empty.
+    (A/B variants, database revisions); the YAML source leaves them empty. `version_id` is the database
+    row of the version, what usage statistics point at.
     """
 
     key: str
@@ -26,6 +27,7 @@ class TemplateEntry:
     max_length: int | None = None
     variant: str | None = None
     version: int | None = None
+    version_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,9 @@ class RenderedMessage:
 class RenderEvent:
     """What `TemplateService(on_render=...)` receives after each successful render (usage stats, A/B).
 
-    `fallback` is true when the requested language had no translation and another language was used.
+    `fallback` is true when the requested language had no translation and another language was used;
+    `recovered` when the current version failed and an earlier good one was rendered instead.
+    `render_seconds` is the time the render took.
     """
 
     key: str
@@ -52,3 +56,6 @@ class RenderEvent:
     version: int | None
     conversation_id: str | None
     fallback: bool
+    version_id: int | None = None
+    render_seconds: float = 0.0
+    recovered: bool = False

@@ -10,12 +10,20 @@ text actually used, so an English fallback never shows Spanish dates.
 
 Hot path: one dict lookup for the resolved (key, language), then the sandboxed render of a template
 compiled once. Compiled templates are cached per (key, template language); `invalidate` drops them
-when a source changes a text.
+when a source changes a text, and a source that announces changes (`add_listener`, the database
+source) gets them recompiled right away (`reload`), off the next guest's reply.
+
+Run-time failures: validation renders every text with its sample before it can go live, but a real
+context can still break a text (a value the sample never had). Then the source's earlier good
+versions (`previous`, newest first) are tried, the failure is logged (`templates.render_failed`)
+and counted (`hotel_agent_template_render_failures_total{key,language,outcome}`), and only when no
+version renders does the error reach the caller: a guest never receives broken text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +44,7 @@ from hotel_agent.message_templates.languages import (
     fallback_chain,
     normalize_language,
 )
-from hotel_agent.message_templates.metrics import record_missing
+from hotel_agent.message_templates.metrics import record_missing, record_render_failure
 from hotel_agent.message_templates.sandbox import MessageEnvironment, RenderLimits
 from hotel_agent.message_templates.schemas import RenderedMessage, RenderEvent, TemplateEntry
 from hotel_agent.message_templates.source import TemplateSource
@@ -44,6 +52,7 @@ from hotel_agent.message_templates.source import TemplateSource
 logger = structlog.get_logger(__name__)
 
 _MAX_REMEMBERED_TAGS = 256
+_MAX_FALLBACK_TEMPLATES = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,15 @@ class TemplateService:
         self._resolved: dict[tuple[str, str], _Resolved] = {}
         self._formatters: dict[str, LocaleFormatter] = {}
         self._tags: dict[str, str] = {}
+        # Earlier versions compiled on demand when the current one fails: (key, language, version).
+        self._fallbacks: dict[tuple[str, str, int | None], Template] = {}
+        previous: Callable[[str, str], Sequence[TemplateEntry]] | None = getattr(source, "previous", None)
+        self._previous = previous
+        add_listener: Callable[[Callable[[set[str]], None]], None] | None = getattr(
+            source, "add_listener", None
+        )
+        if add_listener is not None:
+            add_listener(self.reload)
 
     def render(
         self,
@@ -93,14 +111,21 @@ class TemplateService:
         conversation_id: str | None = None,
     ) -> RenderedMessage:
         """Render `key` for a guest who reads `language`; `RenderedMessage.language` is the one used."""
+        started = time.perf_counter()
         requested = self._tags.get(language) or self._normalize(language)
-        resolved = self._resolved.get((key, requested)) or self._resolve(key, requested)
-        entry = resolved.entry
-        if resolved.fallback:
+        recovered = False
+        try:
+            resolved = self._resolved.get((key, requested)) or self._resolve(key, requested)
+            entry = resolved.entry
+            text = self._environment.render_entry(
+                resolved.template, context, resolved.formatter, key=key, language=entry.language
+            )
+            fallback = resolved.fallback
+        except TemplateRenderError as exc:
+            entry, text, fallback = self._recover(key, requested, context, exc)
+            recovered = True
+        if fallback:
             record_missing(key, requested)
-        text = self._environment.render_entry(
-            resolved.template, context, resolved.formatter, key=key, language=entry.language
-        )
         if entry.max_length is not None and len(text) > entry.max_length:
             text = _truncate(entry, text, entry.max_length)
         on_render = self._on_render
@@ -114,7 +139,10 @@ class TemplateService:
                     variant=entry.variant,
                     version=entry.version,
                     conversation_id=conversation_id,
-                    fallback=resolved.fallback,
+                    fallback=fallback,
+                    version_id=entry.version_id,
+                    render_seconds=time.perf_counter() - started,
+                    recovered=recovered,
                 ),
             )
         return RenderedMessage(key=key, language=entry.language, text=text, variant=entry.variant)
@@ -124,8 +152,12 @@ class TemplateService:
         requested = self._normalize(language)
         return any(self.source.get(key, tag) is not None for tag in (requested, base_language(requested)))
 
-    def warm_up(self) -> None:
-        """Load every locale's CLDR data and compile every template; a broken one fails start-up."""
+    def warm_up(self, *, strict: bool = True) -> None:
+        """Load every locale's CLDR data and compile every template; a broken one fails start-up.
+
+        `strict=False` logs broken templates instead (`templates.warm_up_failed`): with the database
+        source, earlier versions stand in for them at render time, which beats not starting at all.
+        """
         languages = self.source.languages()
         for tag in languages | self._locales.keys() | {self.default_language}:
             self._formatter(tag).warm_up()
@@ -140,7 +172,9 @@ class TemplateService:
                     logger.warning("templates.translation_missing", key=key, language=language, used=None)
                 except TemplateRenderError as exc:
                     failures.append(exc.detail)
-        if failures:
+        if failures and not strict:
+            logger.error("templates.warm_up_failed", failures=sorted(set(failures)))
+        elif failures:
             raise TemplateCatalogError(
                 f"{len(failures)} template(s) do not compile: " + "; ".join(sorted(set(failures))),
                 failures=sorted(set(failures)),
@@ -152,10 +186,25 @@ class TemplateService:
         if key is None:
             self._compiled.clear()
             self._resolved.clear()
+            self._fallbacks.clear()
             return
-        for cache in (self._compiled, self._resolved):
-            for cached in [cached for cached in list(cache) if cached[0] == key]:
-                cache.pop(cached, None)
+        for cache in (self._compiled, self._resolved, self._fallbacks):
+            _drop_key(cache, key)
+
+    def reload(self, keys: set[str]) -> None:
+        """The source changed these keys: drop their compiled templates and compile the new texts now.
+
+        Only the languages guests have already asked for are recompiled, so the next reply does not
+        pay for compiling; a text that no longer resolves is left for `render` to report.
+        """
+        for key in keys:
+            requested = [language for cached_key, language in self._resolved if cached_key == key]
+            self.invalidate(key)
+            for language in requested:
+                try:
+                    self._resolve(key, language)
+                except (TemplateNotFoundError, TemplateRenderError) as exc:
+                    logger.warning("templates.reload_failed", key=key, language=language, error=str(exc))
 
     def formatter(self, language: str) -> LocaleFormatter:
         """The formatter for a language tag (what templates' `money`, `date`, `plural` use)."""
@@ -173,10 +222,7 @@ class TemplateService:
         return tag
 
     def _resolve(self, key: str, requested: str) -> _Resolved:
-        chain = fallback_chain(requested, self.default_language)
-        entry = next((found for tag in chain if (found := self.source.get(key, tag)) is not None), None)
-        if entry is None:
-            raise TemplateNotFoundError(key, chain)
+        entry = self._lookup(key, requested)
         same_language = base_language(entry.language) == base_language(requested)
         if not same_language:
             logger.warning("templates.translation_missing", key=key, language=requested, used=entry.language)
@@ -188,6 +234,62 @@ class TemplateService:
         )
         self._resolved[(key, requested)] = resolved
         return resolved
+
+    def _lookup(self, key: str, requested: str) -> TemplateEntry:
+        chain = fallback_chain(requested, self.default_language)
+        entry = next((found for tag in chain if (found := self.source.get(key, tag)) is not None), None)
+        if entry is None:
+            raise TemplateNotFoundError(key, chain)
+        return entry
+
+    def _recover(
+        self, key: str, requested: str, context: Mapping[str, Any] | None, error: TemplateRenderError
+    ) -> tuple[TemplateEntry, str, bool]:
+        """The current text failed: render the newest earlier version that works, or re-raise."""
+        current = self._lookup(key, requested)
+        same_language = base_language(current.language) == base_language(requested)
+        formatter = self._formatter(requested if same_language else current.language)
+        candidates = self._previous(key, current.language) if self._previous is not None else ()
+        for entry in candidates:
+            if entry.version == current.version:
+                continue
+            try:
+                template = self._compile_fallback(entry)
+                text = self._environment.render_entry(
+                    template, context, formatter, key=key, language=entry.language
+                )
+            except TemplateRenderError:
+                continue
+            logger.error(
+                "templates.render_failed",
+                key=key,
+                language=current.language,
+                version=current.version,
+                error=error.detail,
+                used_version=entry.version,
+            )
+            record_render_failure(key, current.language, "previous_version")
+            return entry, text, not same_language
+        logger.error(
+            "templates.render_failed",
+            key=key,
+            language=current.language,
+            version=current.version,
+            error=error.detail,
+            used_version=None,
+        )
+        record_render_failure(key, current.language, "failed")
+        raise error
+
+    def _compile_fallback(self, entry: TemplateEntry) -> Template:
+        cache_key = (entry.key, entry.language, entry.version)
+        template = self._fallbacks.get(cache_key)
+        if template is None:
+            template = self._environment.compile_entry(entry.text, key=entry.key, language=entry.language)
+            if len(self._fallbacks) >= _MAX_FALLBACK_TEMPLATES:
+                self._fallbacks.clear()
+            self._fallbacks[cache_key] = template
+        return template
 
     def _compile(self, entry: TemplateEntry) -> Template:
         cache_key = (entry.key, entry.language)
@@ -207,6 +309,11 @@ class TemplateService:
             ) or LocaleFormatter(locale, currency=self.currency, timezone=self.timezone)
             self._formatters[tag] = formatter
         return formatter
+
+
+def _drop_key(cache: dict[Any, Any], key: str) -> None:
+    for cached in [cached for cached in cache if cached[0] == key]:
+        del cache[cached]
 
 
 def _notify(on_render: Callable[[RenderEvent], None], event: RenderEvent) -> None:

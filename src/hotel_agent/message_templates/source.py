@@ -1,8 +1,9 @@
 """Where template texts come from: the `TemplateSource` protocol and the YAML catalog that implements it.
 
-Sources are synchronous and answer from memory: rendering is on every reply's hot path. A database
-source (versions, activation) will load the active texts at start-up, refresh them when a version is
-activated and then call `TemplateService.invalidate(key)`.
+Sources are synchronous and answer from memory: rendering is on every reply's hot path. The database
+source (`db_source.DatabaseTemplateSource`: versions, activation) loads the active texts at start-up
+and refreshes them when a version is activated; the YAML catalog here is what installs and upgrades
+import into it (`importer.py`), and stays a complete source of its own for tests and development.
 
 Catalog layout: `<catalog>/<language>/<category>.yaml`, each file a mapping of key -> entry, where an
 entry is either the text itself or a mapping with `text` and optionally `category` (defaults to the
@@ -74,6 +75,10 @@ class InMemoryTemplateSource:
 
     def languages(self) -> set[str]:
         return {language for _, language in self._entries}
+
+    def entries(self) -> list[TemplateEntry]:
+        """Every entry in the order it was added (catalog file order, for imports and exports)."""
+        return list(self._entries.values())
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -6,5 +6,28 @@ from hotel_agent.models.booking import Booking
 from hotel_agent.models.handoff import Handoff
 from hotel_agent.models.hotel import Hotel
 from hotel_agent.models.room_type import RoomType
+from hotel_agent.models.template import Template
+from hotel_agent.models.template_audit_event import TemplateAuditEvent
+from hotel_agent.models.template_usage_stat import TemplateUsageStat
+from hotel_agent.models.template_version import TemplateVersion
+from hotel_agent.models.whatsapp_guest import WhatsAppGuest
+from hotel_agent.models.whatsapp_inbound_message import WhatsAppInboundMessage
+from hotel_agent.models.whatsapp_outbound_message import WhatsAppOutboundMessage
+from hotel_agent.models.whatsapp_status_event import WhatsAppStatusEvent
 
-__all__ = ["AdminUser", "Base", "Booking", "Handoff", "Hotel", "RoomType"]
+__all__ = [
+    "AdminUser",
+    "Base",
+    "Booking",
+    "Handoff",
+    "Hotel",
+    "RoomType",
+    "Template",
+    "TemplateAuditEvent",
+    "TemplateUsageStat",
+    "TemplateVersion",
+    "WhatsAppGuest",
+    "WhatsAppInboundMessage",
+    "WhatsAppOutboundMessage",
+    "WhatsAppStatusEvent",
+]

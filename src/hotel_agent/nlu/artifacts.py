@@ -104,9 +104,7 @@ def _prune(model_dir: Path, keep: Path, newest: int = KEPT_ARTIFACTS) -> None:
     A few are kept so that an older release still running next to a newer one (rolling
     deploys) finds its own file instead of retraining.
     """
-    artifacts = sorted(
-        model_dir.glob("nlu-*.joblib"), key=lambda p: p.stat().st_mtime, reverse=True
-    )
+    artifacts = sorted(model_dir.glob("nlu-*.joblib"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in artifacts[newest:]:
         if old != keep:
             old.unlink(missing_ok=True)

@@ -65,9 +65,7 @@ def parse_command(
         typer.Option(help="Reference time (ISO); naive values are in the hotel's time zone."),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Skip detection: en, es or pt.")] = None,
-    previous: Annotated[
-        str | None, typer.Option(help="The conversation's language so far.")
-    ] = None,
+    previous: Annotated[str | None, typer.Option(help="The conversation's language so far.")] = None,
     model_dir: ModelDirOption = DEFAULT_MODEL_DIR,
     timezone: TimezoneOption = "Europe/Lisbon",
 ) -> None:
@@ -95,9 +93,7 @@ def eval_command(
     paths = files or split_files("dev", DEFAULT_LANGUAGES)
     try:
         examples = (
-            [example for path in paths for example in read_examples(path)]
-            if files
-            else load_examples(paths)
+            [example for path in paths for example in read_examples(path)] if files else load_examples(paths)
         )
     except DatasetError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -116,9 +112,7 @@ def eval_command(
 @nlu_app.command("train")
 def train_command(
     model_dir: ModelDirOption = DEFAULT_MODEL_DIR,
-    force: Annotated[
-        bool, typer.Option("--force", help="Rebuild even if the artifact is cached.")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the artifact is cached.")] = False,
 ) -> None:
     """Build the model artifact from the training files (reused when already cached)."""
     _logs_to_stderr()

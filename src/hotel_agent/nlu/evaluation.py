@@ -189,8 +189,7 @@ def _confusions(outcomes: Sequence[Outcome], top: int = 10) -> list[Confusion]:
             samples[pair].append(f"[{outcome.example.lang}] {outcome.example.text}")
     ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:top]
     return [
-        Confusion(gold, predicted, count, samples[(gold, predicted)])
-        for (gold, predicted), count in ranked
+        Confusion(gold, predicted, count, samples[(gold, predicted)]) for (gold, predicted), count in ranked
     ]
 
 

@@ -64,9 +64,7 @@ class NluService:
             trained_now=trained,
             examples=models.training_examples,
         )
-        extractor = EntityExtractor(
-            list(room_types) if room_types is not None else DEMO_ROOM_TYPES, timezone
-        )
+        extractor = EntityExtractor(list(room_types) if room_types is not None else DEMO_ROOM_TYPES, timezone)
         return cls(models, extractor, languages=languages, timezone=timezone)
 
     def warm_up(self) -> None:

@@ -33,9 +33,7 @@ _PICTOGRAPH = re.compile(
 
 # Booking references: "HA-" + 6 of the unambiguous alphabet, written with or without the dash.
 # With a space ("HA 7K3Q9P") a digit is required, or "ha" + any six-letter word would match.
-BOOKING_REF = re.compile(
-    r"\bha(?:-?|\s(?=[a-z]{0,5}\d))[2-9a-hjkmnp-z]{6}\b", re.IGNORECASE
-)
+BOOKING_REF = re.compile(r"\bha(?:-?|\s(?=[a-z]{0,5}\d))[2-9a-hjkmnp-z]{6}\b", re.IGNORECASE)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
 NUMBER = re.compile(r"\d+")

@@ -97,10 +97,7 @@ async def choose_room(turn: Turn) -> bool:
     elif not _changes_stay(turn):
         # "we are 4" is a party size, not option 4.
         number = option_number(message.text, len(state.offers))
-        if number is not None:
-            offer = state.offers[number - 1]
-        else:
-            offer = _offer_named(turn)
+        offer = state.offers[number - 1] if number is not None else _offer_named(turn)
         if offer is None and turn.intent == "affirm":
             if state.proposed_room_type is not None:
                 offer = _offer_for_type(turn, state.proposed_room_type)  # yes to "shall I book it?"
@@ -237,6 +234,7 @@ async def confirm(turn: Turn) -> None:
         turn.replies.say("errors.pms_unavailable")
         return
     state.remember_reference(booking.reference)
+    turn.converted()
     state.offers = []
     state.selected_room_type = None
     state.reset_flow()

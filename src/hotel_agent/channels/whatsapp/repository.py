@@ -1,0 +1,305 @@
+"""Every query of the WhatsApp channel. Services never compose SQL; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotel_agent.models import (
+    WhatsAppGuest,
+    WhatsAppInboundMessage,
+    WhatsAppOutboundMessage,
+    WhatsAppStatusEvent,
+)
+
+UNFINISHED = ("pending", "processing", "replying")
+Inbound = WhatsAppInboundMessage
+Outbound = WhatsAppOutboundMessage
+
+
+@dataclass(frozen=True)
+class GuestKey:
+    phone_number_id: str
+    wa_id: str
+
+    @property
+    def lock(self) -> str:
+        return f"whatsapp:{self.phone_number_id}:{self.wa_id}"
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    depth: int
+    oldest_received_at: datetime | None
+    dead: int
+
+
+class WhatsAppRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        bind = session.get_bind()
+        self._dialect = bind.dialect.name
+
+    @classmethod
+    def from_session(cls, session: AsyncSession) -> WhatsAppRepository:
+        return cls(session)
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    # Intake -------------------------------------------------------------------------------------
+
+    async def insert_inbound_if_absent(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> list[tuple[str, str, str, str]]:
+        """Insert each message unless its wamid is known; (wamid, phone_number_id, wa_id, status) if new."""
+        if not rows:
+            return []
+        # executemany ("insertmanyvalues"): one compiled statement whatever the batch size, sent in pages.
+        statement = (
+            self._insert(Inbound.__table__)
+            .on_conflict_do_nothing(index_elements=["wamid"])
+            .returning(Inbound.wamid, Inbound.phone_number_id, Inbound.wa_id, Inbound.status)
+        )
+        result = await self.session.execute(statement, list(rows))
+        return [(row[0], row[1], row[2], row[3]) for row in result.all()]
+
+    async def insert_status_events_if_absent(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Insert each (wamid, status) once; the rows that were new."""
+        if not rows:
+            return []
+        statement = (
+            self._insert(WhatsAppStatusEvent.__table__)
+            .on_conflict_do_nothing(index_elements=["wamid", "status"])
+            .returning(WhatsAppStatusEvent.wamid, WhatsAppStatusEvent.status)
+        )
+        result = await self.session.execute(statement, list(rows))
+        new = {(row[0], row[1]) for row in result.all()}
+        return [row for row in rows if (row["wamid"], row["status"]) in new]
+
+    async def advance_delivery_status(
+        self,
+        *,
+        wamid: str,
+        status: str,
+        rank: int,
+        at: datetime,
+        error_code: int | None = None,
+        error_title: str | None = None,
+        error_detail: str | None = None,
+    ) -> int | None:
+        """Move the message's delivery status forward only (a single conditional UPDATE); its id if moved."""
+        values: dict[str, Any] = {"delivery_status": status, "delivery_rank": rank, "delivery_status_at": at}
+        if error_code is not None:
+            values.update(error_code=error_code, error_title=error_title, error_detail=error_detail)
+        result = await self.session.execute(
+            update(Outbound)
+            .where(Outbound.wamid == wamid, Outbound.delivery_rank < rank)
+            .values(**values)
+            .returning(Outbound.id)
+        )
+        return result.scalar_one_or_none()
+
+    async def adopt_wamid(self, outbound_id: int, wamid: str, at: datetime) -> bool:
+        """A send whose answer was lost is identified by its callback data: record Meta's id for it."""
+        result = await self.session.execute(
+            update(Outbound)
+            .where(Outbound.id == outbound_id, Outbound.wamid.is_(None), Outbound.send_state == "sending")
+            .values(wamid=wamid, send_state="accepted", accepted_at=at)
+            .returning(Outbound.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def status_events_for(self, wamid: str) -> list[WhatsAppStatusEvent]:
+        result = await self.session.execute(
+            select(WhatsAppStatusEvent).where(WhatsAppStatusEvent.wamid == wamid)
+        )
+        return list(result.scalars())
+
+    async def status_event_by_callback(self, callback_data: str) -> WhatsAppStatusEvent | None:
+        result = await self.session.execute(
+            select(WhatsAppStatusEvent)
+            .where(WhatsAppStatusEvent.callback_data == callback_data)
+            .order_by(WhatsAppStatusEvent.id)
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    # Guests: the processing lease and the 24-hour window -----------------------------------------
+
+    async def acquire_lease(self, guest: GuestKey, owner: str, now: datetime, until: datetime) -> bool:
+        """Take the guest's lease when it is free or expired (or already ours)."""
+        await self.session.execute(
+            self._insert(WhatsAppGuest.__table__)
+            .values(phone_number_id=guest.phone_number_id, wa_id=guest.wa_id)
+            .on_conflict_do_nothing(index_elements=["phone_number_id", "wa_id"])
+        )
+        result = await self.session.execute(
+            update(WhatsAppGuest)
+            .where(
+                WhatsAppGuest.phone_number_id == guest.phone_number_id,
+                WhatsAppGuest.wa_id == guest.wa_id,
+                or_(
+                    WhatsAppGuest.lease_owner.is_(None),
+                    WhatsAppGuest.lease_owner == owner,
+                    WhatsAppGuest.lease_until < now,
+                ),
+            )
+            .values(lease_owner=owner, lease_until=until)
+            .returning(WhatsAppGuest.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def renew_lease(self, guest: GuestKey, owner: str, until: datetime) -> bool:
+        """Extend our lease; False when someone else holds it now (ours expired): the fence."""
+        result = await self.session.execute(
+            update(WhatsAppGuest)
+            .where(
+                WhatsAppGuest.phone_number_id == guest.phone_number_id,
+                WhatsAppGuest.wa_id == guest.wa_id,
+                WhatsAppGuest.lease_owner == owner,
+            )
+            .values(lease_until=until)
+            .returning(WhatsAppGuest.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def release_lease(self, guest: GuestKey, owner: str) -> None:
+        await self.session.execute(
+            update(WhatsAppGuest)
+            .where(
+                WhatsAppGuest.phone_number_id == guest.phone_number_id,
+                WhatsAppGuest.wa_id == guest.wa_id,
+                WhatsAppGuest.lease_owner == owner,
+            )
+            .values(lease_owner=None, lease_until=None)
+        )
+
+    async def note_inbound(self, guest: GuestKey, at: datetime) -> None:
+        """The guest wrote at `at`: the 24-hour window runs from their latest message."""
+        await self.session.execute(
+            update(WhatsAppGuest)
+            .where(
+                WhatsAppGuest.phone_number_id == guest.phone_number_id,
+                WhatsAppGuest.wa_id == guest.wa_id,
+                or_(WhatsAppGuest.last_inbound_at.is_(None), WhatsAppGuest.last_inbound_at < at),
+            )
+            .values(last_inbound_at=at)
+        )
+
+    async def last_inbound_at(self, guest: GuestKey) -> datetime | None:
+        result = await self.session.execute(
+            select(func.max(Inbound.wa_timestamp)).where(
+                Inbound.phone_number_id == guest.phone_number_id, Inbound.wa_id == guest.wa_id
+            )
+        )
+        latest: datetime | None = result.scalar_one_or_none()
+        noted = await self.session.execute(
+            select(WhatsAppGuest.last_inbound_at).where(
+                WhatsAppGuest.phone_number_id == guest.phone_number_id, WhatsAppGuest.wa_id == guest.wa_id
+            )
+        )
+        recorded: datetime | None = noted.scalar_one_or_none()
+        candidates = [instant for instant in (latest, recorded) if instant is not None]
+        return max(candidates) if candidates else None
+
+    # Processing ----------------------------------------------------------------------------------
+
+    async def next_unfinished(self, guest: GuestKey) -> Inbound | None:
+        """The guest's oldest message not yet done: messages are processed in the order they were sent."""
+        result = await self.session.execute(
+            select(Inbound)
+            .where(
+                Inbound.phone_number_id == guest.phone_number_id,
+                Inbound.wa_id == guest.wa_id,
+                Inbound.status.in_(UNFINISHED),
+            )
+            .order_by(Inbound.wa_timestamp, Inbound.id)
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def get_inbound(self, inbound_id: int) -> Inbound:
+        result = await self.session.execute(select(Inbound).where(Inbound.id == inbound_id))
+        return result.scalar_one()
+
+    async def inbound_by_wamid(self, wamid: str) -> Inbound | None:
+        result = await self.session.execute(select(Inbound).where(Inbound.wamid == wamid))
+        return result.scalar_one_or_none()
+
+    async def insert_outbox_if_absent(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(
+                self._insert(Outbound.__table__)
+                .values(list(rows))
+                .on_conflict_do_nothing(index_elements=["inbound_wamid", "position"])
+            )
+
+    async def outbox_for(self, inbound_wamid: str) -> list[Outbound]:
+        result = await self.session.execute(
+            select(Outbound).where(Outbound.inbound_wamid == inbound_wamid).order_by(Outbound.position)
+        )
+        return list(result.scalars())
+
+    async def get_outbound(self, outbound_id: int) -> Outbound:
+        result = await self.session.execute(select(Outbound).where(Outbound.id == outbound_id))
+        return result.scalar_one()
+
+    async def claim_send(
+        self, outbound_id: int, expected_states: Sequence[str], values: dict[str, Any]
+    ) -> bool:
+        """Move an outbound message to `sending` if it is still in an expected state (one claimer wins)."""
+        result = await self.session.execute(
+            update(Outbound)
+            .where(Outbound.id == outbound_id, Outbound.send_state.in_(list(expected_states)))
+            .values(send_state="sending", send_attempts=Outbound.send_attempts + 1, **values)
+            .returning(Outbound.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def update_outbound(self, outbound_id: int, **values: Any) -> None:
+        await self.session.execute(update(Outbound).where(Outbound.id == outbound_id).values(**values))
+
+    # Sweeps, queue depth, dead letters -----------------------------------------------------------
+
+    async def guests_with_unfinished(self, received_before: datetime, limit: int = 500) -> list[GuestKey]:
+        result = await self.session.execute(
+            select(Inbound.phone_number_id, Inbound.wa_id)
+            .where(Inbound.status.in_(UNFINISHED), Inbound.received_at < received_before)
+            .group_by(Inbound.phone_number_id, Inbound.wa_id)
+            .limit(limit)
+        )
+        return [GuestKey(row[0], row[1]) for row in result.all()]
+
+    async def queue_stats(self) -> QueueStats:
+        result = await self.session.execute(
+            select(func.count(), func.min(Inbound.received_at)).where(Inbound.status.in_(UNFINISHED))
+        )
+        depth, oldest = result.one()
+        dead = await self.session.execute(select(func.count()).where(Inbound.status == "dead"))
+        return QueueStats(depth=int(depth), oldest_received_at=oldest, dead=int(dead.scalar_one()))
+
+    async def list_dead(self, limit: int = 50) -> list[Inbound]:
+        result = await self.session.execute(
+            select(Inbound).where(Inbound.status == "dead").order_by(Inbound.received_at).limit(limit)
+        )
+        return list(result.scalars())
+
+    async def revive_dead(self, ids: Sequence[int] | None) -> list[GuestKey]:
+        """Dead letters back to pending with a fresh attempt budget; the guests to enqueue."""
+        condition = Inbound.status == "dead"
+        if ids is not None:
+            condition = and_(condition, Inbound.id.in_(list(ids)))
+        result = await self.session.execute(
+            update(Inbound)
+            .where(condition)
+            .values(status="pending", attempts=0)
+            .returning(Inbound.phone_number_id, Inbound.wa_id)
+        )
+        return sorted({GuestKey(row[0], row[1]) for row in result.all()}, key=lambda key: key.lock)

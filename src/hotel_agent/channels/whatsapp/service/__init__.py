@@ -1,0 +1,1 @@
+"""The channel's logic by use case: intake (webhook), processing (queue job), outbox (sends), statuses."""

@@ -1,0 +1,88 @@
+"""Queue jobs of the WhatsApp channel: thin shells around the processor (tests call the processor).
+
+A job names a guest; its procrastinate `lock` (and `queueing_lock`) is the guest's key, so one guest's jobs
+run one at a time across all workers and at most one waits. What the job needs (the processor) comes in
+the worker's `additional_context`, built by wiring.py. Tasks are declared on each process's queue app by
+`register` (procrastinate's blueprints rename their tasks when added, so they can serve one app only).
+
+Retries are ours, not procrastinate's: a job that cannot finish defers its own follow-up (with the delay
+the processor chose) and ends. procrastinate's retry would move the job back to `todo`, which collides
+with the follow-up job a new message may already have queued under the same queueing lock; a deferred
+follow-up instead merges into it (`AlreadyEnqueued`: the waiting job will do the work).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import procrastinate
+import structlog
+from procrastinate import JobContext
+from procrastinate import exceptions as queue_exceptions
+
+from hotel_agent.channels.whatsapp.repository import GuestKey
+from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
+
+log = structlog.get_logger("hotel_agent.whatsapp")
+
+PROCESS_GUEST = "whatsapp.process_guest"
+RESEND_AS_TEMPLATE = "whatsapp.resend_as_template"
+CONTEXT_KEY = "whatsapp_processor"
+
+
+def _processor(context: JobContext) -> MessageProcessor:
+    processor: MessageProcessor = context.additional_context[CONTEXT_KEY]
+    return processor
+
+
+async def _follow_up(context: JobContext, task_name: str, delay: float, job: dict[str, Any]) -> None:
+    options = {"lock": job.pop("lock"), "queueing_lock": job.pop("queueing_lock", None)}
+    options["queueing_lock"] = options["queueing_lock"] or options["lock"]
+    deferrer = context.app.configure_task(task_name, schedule_in={"seconds": delay}, **options)
+    # AlreadyEnqueued: a job for this guest is already waiting, and it picks the work up.
+    with contextlib.suppress(queue_exceptions.AlreadyEnqueued):
+        await deferrer.defer_async(**job)
+
+
+async def process_guest(context: JobContext, phone_number_id: str, wa_id: str) -> None:
+    guest = GuestKey(phone_number_id, wa_id)
+    processor = _processor(context)
+    try:
+        await processor.process_guest(guest)
+    except Exception as exc:
+        delay = processor.retry_delay(exc)
+        log.info("whatsapp.job.follow_up", guest=guest.lock, delay_s=round(delay, 2), error=str(exc)[:300])
+        await _follow_up(context, PROCESS_GUEST, delay, process_guest_job(guest))
+
+
+async def resend_as_template(context: JobContext, phone_number_id: str, wa_id: str, outbound_id: int) -> None:
+    guest = GuestKey(phone_number_id, wa_id)
+    processor = _processor(context)
+    try:
+        await processor.resend_as_template(guest, outbound_id)
+    except Exception as exc:
+        delay = processor.retry_delay(exc)
+        log.info("whatsapp.job.follow_up", guest=guest.lock, delay_s=round(delay, 2), error=str(exc)[:300])
+        await _follow_up(context, RESEND_AS_TEMPLATE, delay, resend_job(guest, outbound_id))
+
+
+def register(app: procrastinate.App) -> None:
+    """Declare this channel's tasks on a queue app (one app per process; see queue.py)."""
+    app.task(name=PROCESS_GUEST, pass_context=True)(process_guest)
+    app.task(name=RESEND_AS_TEMPLATE, pass_context=True)(resend_as_template)
+
+
+def process_guest_job(guest: GuestKey) -> dict[str, Any]:
+    """Arguments of `JobQueue.defer` for a guest's processing job."""
+    return {"lock": guest.lock, "phone_number_id": guest.phone_number_id, "wa_id": guest.wa_id}
+
+
+def resend_job(guest: GuestKey, outbound_id: int) -> dict[str, Any]:
+    return {
+        "lock": guest.lock,
+        "queueing_lock": f"{guest.lock}:resend:{outbound_id}",
+        "phone_number_id": guest.phone_number_id,
+        "wa_id": guest.wa_id,
+        "outbound_id": outbound_id,
+    }

@@ -1,0 +1,148 @@
+"""Build the WhatsApp channel from the app's resources: intake, queue, Graph API client, processor, sweeps.
+
+The web app's lifespan and `hotel-agent worker` both call `start_whatsapp`; the first runs a queue worker
+in process when QUEUE_IN_PROCESS_WORKER is true (the embedded default), the second always does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from hotel_agent.channels.whatsapp import metrics, tasks
+from hotel_agent.channels.whatsapp.client import GraphApiClient
+from hotel_agent.channels.whatsapp.repository import GuestKey, WhatsAppRepository
+from hotel_agent.channels.whatsapp.service.intake import IntakeWriter, WebhookIntake
+from hotel_agent.channels.whatsapp.service.outbox import OutboxSender
+from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
+from hotel_agent.config import Settings
+from hotel_agent.conversation.wiring import ConversationComponents
+from hotel_agent.db import create_sessionmaker, write_engine
+from hotel_agent.kit.clock import Clock, utc_now
+from hotel_agent.kit.failpoints import Failpoints
+from hotel_agent.queue import JobQueue, worker_identity
+from hotel_agent.resources import Resources
+
+log = structlog.get_logger("hotel_agent.whatsapp")
+
+
+def build_client(settings: Settings) -> GraphApiClient:
+    token = settings.whatsapp_access_token
+    return GraphApiClient(
+        access_token=token.get_secret_value() if token is not None else "",
+        base_url=settings.whatsapp_api_base_url,
+        api_version=settings.whatsapp_api_version,
+        timeout=settings.whatsapp_timeout_seconds,
+        retries=settings.whatsapp_send_retries,
+    )
+
+
+@dataclass
+class WhatsAppChannel:
+    settings: Settings
+    resources: Resources
+    intake: WebhookIntake
+    queue: JobQueue
+    client: GraphApiClient
+    processor: MessageProcessor
+    clock: Clock = utc_now
+    _started_sweep: bool = False
+
+    async def enqueue(self, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]] = ()) -> None:
+        """After commit: a job per guest (and per re-send). A failure loses nothing: the sweep re-enqueues."""
+        await self.enqueue_guests(guests)
+        await self.enqueue_resends(resends)
+
+    async def enqueue_guests(self, guests: Sequence[GuestKey]) -> None:
+        if not guests:
+            return
+        try:
+            await self.queue.defer_many(
+                tasks.PROCESS_GUEST, [tasks.process_guest_job(guest) for guest in guests]
+            )
+        except Exception:
+            log.warning("whatsapp.enqueue_failed", guests=len(guests), exc_info=True)
+
+    async def enqueue_resends(self, resends: Sequence[tuple[int, GuestKey]]) -> None:
+        for outbound_id, guest in resends:
+            try:
+                await self.queue.defer(tasks.RESEND_AS_TEMPLATE, **tasks.resend_job(guest, outbound_id))
+            except Exception:
+                log.warning("whatsapp.enqueue_failed", outbound_id=outbound_id, exc_info=True)
+
+    async def sweep(self) -> None:
+        """Re-enqueue guests whose messages sit unfinished (a lost job, a failed enqueue); refresh gauges."""
+        now = self.clock()
+        # At start-up the embedded (in-memory) queue is empty: everything unfinished needs a job.
+        grace = (
+            0.0 if not self._started_sweep and not self.queue.durable else self.settings.queue_stalled_seconds
+        )
+        self._started_sweep = True
+        async with self.resources.sessionmaker() as session:
+            repo = WhatsAppRepository(session)
+            guests = await repo.guests_with_unfinished(now - timedelta(seconds=grace))
+            stats = await repo.queue_stats()
+        metrics.QUEUE_DEPTH.set(stats.depth)
+        metrics.QUEUE_LAG.set(
+            (now - stats.oldest_received_at).total_seconds() if stats.oldest_received_at else 0
+        )
+        metrics.DEAD_LETTERS.set(stats.dead)
+        if guests:
+            log.debug("whatsapp.sweep.requeue", guests=len(guests))
+            await self.enqueue_guests(guests)
+
+    async def close(self) -> None:
+        await self.queue.close()
+        await self.client.aclose()
+
+
+async def start_whatsapp(
+    settings: Settings,
+    resources: Resources,
+    conversation: ConversationComponents,
+    *,
+    run_worker: bool,
+    concurrency: int | None = None,
+    clock: Clock = utc_now,
+) -> WhatsAppChannel:
+    # Every transaction here writes; on SQLite they take the write lock at BEGIN (a read-then-write
+    # transaction that has to upgrade its lock fails at once instead of waiting).
+    sessionmaker = create_sessionmaker(write_engine(resources.engine))
+    queue = JobQueue(settings, [tasks.register])
+    await queue.open()
+    client = build_client(settings)
+    failpoints = Failpoints(settings.failpoints, settings.failpoints_dir)
+    sender = OutboxSender(
+        settings=settings,
+        sessionmaker=sessionmaker,
+        client=client,
+        failpoints=failpoints,
+        clock=clock,
+    )
+    processor = MessageProcessor(
+        settings=settings,
+        sessionmaker=sessionmaker,
+        conversation=conversation,
+        sender=sender,
+        client=client,
+        failpoints=failpoints,
+        clock=clock,
+        owner_prefix=worker_identity(),
+    )
+    channel = WhatsAppChannel(
+        settings=settings,
+        resources=resources,
+        intake=WebhookIntake(settings, IntakeWriter(sessionmaker, lambda g, r: channel.enqueue(g, r))),
+        queue=queue,
+        client=client,
+        processor=processor,
+        clock=clock,
+    )
+    if run_worker:
+        queue.start_worker({tasks.CONTEXT_KEY: processor}, concurrency=concurrency)
+    queue.start_maintenance([channel.sweep])
+    log.info("whatsapp.started", durable_queue=queue.durable, worker=run_worker)
+    return channel

@@ -1,0 +1,172 @@
+"""The live texts from the database, held in memory so rendering stays a synchronous dict lookup.
+
+`load()` reads every active default version at start-up; `reload(template_ids)` re-reads the templates
+an activation or rollback touched (`sync.TemplateCatalogSync` calls it on every replica). After each
+(re)load the source tells its listeners which keys changed; `TemplateService` registers itself and
+recompiles them. It also keeps the last few versions that were live before (`previous`), which the
+service falls back to when the current text fails to render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection, Sequence
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hotel_agent.message_templates.repository import TemplateRepository, TemplateVersionRepository
+from hotel_agent.message_templates.samples import revive
+from hotel_agent.message_templates.schemas import TemplateEntry
+from hotel_agent.message_templates.source import InMemoryTemplateSource
+from hotel_agent.models import Template, TemplateVersion
+
+logger = structlog.get_logger(__name__)
+
+Listener = Callable[[set[str]], None]
+Slot = tuple[str, str]  # (key, language)
+
+
+def entry_for(template: Template, version: TemplateVersion) -> TemplateEntry:
+    return TemplateEntry(
+        key=template.key,
+        language=template.language,
+        text=version.content,
+        category=template.category,
+        variables=tuple(template.variables or ()),
+        sample=revive(template.sample) if template.sample is not None else None,
+        max_length=template.max_length,
+        variant=version.variant,
+        version=version.version,
+        version_id=version.id,
+    )
+
+
+class DatabaseTemplateSource:
+    """A `TemplateSource` over the active versions in the database."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._entries: dict[tuple[str, str], TemplateEntry] = {}
+        self._previous: dict[tuple[str, str], tuple[TemplateEntry, ...]] = {}
+        self._ids: dict[int, tuple[str, str]] = {}
+        self._listeners: list[Listener] = []
+        # Reloads come from pub/sub, the stamp poll and this replica's own changes: one at a time.
+        self._lock = asyncio.Lock()
+        self.stamp: tuple[int, int] | None = None
+
+    # TemplateSource
+
+    def get(self, key: str, language: str) -> TemplateEntry | None:
+        return self._entries.get((key, language))
+
+    def keys(self) -> set[str]:
+        return {key for key, _ in self._entries}
+
+    def languages(self) -> set[str]:
+        return {language for _, language in self._entries}
+
+    def previous(self, key: str, language: str) -> Sequence[TemplateEntry]:
+        """Versions that were live before the current one, most recently live first."""
+        return self._previous.get((key, language), ())
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # Loading
+
+    async def load(self) -> set[str]:
+        """Read every live text; returns (and announces to listeners) the keys whose text changed."""
+        async with self._lock, self._sessionmaker() as session:
+            stamp = await TemplateRepository.from_session(session).stamp()
+            versions = TemplateVersionRepository.from_session(session)
+            active = await versions.active_with_templates()
+            previous = await versions.previously_active()
+        entries = {(t.key, t.language): entry_for(t, v) for t, v in active}
+        ids = {t.id: (t.key, t.language) for t, _ in active}
+        old = self._entries
+        changed = {slot[0] for slot in entries.keys() | old.keys() if entries.get(slot) != old.get(slot)}
+        self._entries, self._ids = entries, ids
+        self._previous = self._group_previous(previous)
+        self.stamp = stamp
+        self._announce(changed)
+        return changed
+
+    async def reload(self, template_ids: Collection[int]) -> set[str]:
+        """Re-read these templates only (an activation, a rollback, a new template)."""
+        if not template_ids:
+            return set()
+        async with self._lock, self._sessionmaker() as session:
+            versions = TemplateVersionRepository.from_session(session)
+            active = await versions.active_with_templates(list(template_ids))
+            previous = await versions.previously_active(list(template_ids))
+        changed: set[str] = set()
+        found = {template.id for template, _ in active}
+        for template_id in set(template_ids) - found:
+            # No live text any more (or an id we never saw): drop what we served for it.
+            slot = self._ids.pop(template_id, None)
+            if slot is not None and self._entries.pop(slot, None) is not None:
+                changed.add(slot[0])
+        for template, version in active:
+            slot = (template.key, template.language)
+            entry = entry_for(template, version)
+            if self._entries.get(slot) != entry:
+                changed.add(template.key)
+            self._entries[slot] = entry
+            self._ids[template.id] = slot
+        grouped = self._group_previous(previous)
+        for template_id in template_ids:
+            slot = self._ids.get(template_id)
+            if slot is not None:
+                self._previous[slot] = grouped.get(slot, ())
+        self._announce(changed)
+        return changed
+
+    def serve_meanwhile(self, fallback: InMemoryTemplateSource) -> None:
+        """Serve these entries (the YAML catalog) while the database cannot be read.
+
+        `stamp` stays None, so the sync's database check loads the live texts as soon as it can.
+        """
+        self._entries = {(entry.key, entry.language): entry for entry in fallback.entries()}
+        self._ids, self._previous, self.stamp = {}, {}, None
+        self._announce({key for key, _ in self._entries})
+
+    async def db_stamp(self) -> tuple[int, int]:
+        """What the database says now, to compare with `stamp` (taken at the last full load)."""
+        async with self._sessionmaker() as session:
+            return await TemplateRepository.from_session(session).stamp()
+
+    def _group_previous(self, versions: list[TemplateVersion]) -> dict[Slot, tuple[TemplateEntry, ...]]:
+        grouped: dict[Slot, list[TemplateEntry]] = {}
+        for version in versions:
+            slot = self._ids.get(version.template_id)
+            current = self._entries.get(slot) if slot is not None else None
+            if slot is None or current is None:
+                continue
+            template_entry = TemplateEntry(
+                key=current.key,
+                language=current.language,
+                text=version.content,
+                category=current.category,
+                variables=current.variables,
+                sample=current.sample,
+                max_length=current.max_length,
+                variant=version.variant,
+                version=version.version,
+                version_id=version.id,
+            )
+            grouped.setdefault(slot, []).append(template_entry)
+        return {slot: tuple(entries) for slot, entries in grouped.items()}
+
+    def _announce(self, changed: set[str]) -> None:
+        if not changed:
+            return
+        logger.info("templates.reloaded", keys=sorted(changed))
+        for listener in self._listeners:
+            try:
+                listener(changed)
+            except Exception:
+                logger.exception("templates.listener_failed")

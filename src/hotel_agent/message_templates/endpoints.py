@@ -1,0 +1,133 @@
+"""Admin API for reply templates: viewers read, editors write; every write is audited and announced."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from hotel_agent.admin.deps import admin_router, require_role
+from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
+from hotel_agent.deps import SessionDep
+from hotel_agent.message_templates.api_schemas import (
+    PreviewOut,
+    PreviewRequest,
+    TemplateCreate,
+    TemplateDetail,
+    TemplateHistory,
+    TemplateList,
+    VersionCreate,
+    VersionDiff,
+    VersionOut,
+)
+from hotel_agent.message_templates.runtime import TemplateRuntime
+from hotel_agent.message_templates.versioning import TemplateVersionService
+
+router = admin_router(tags=["templates"])
+
+
+def get_template_runtime(request: Request) -> TemplateRuntime:
+    runtime: TemplateRuntime = request.app.state.templates
+    return runtime
+
+
+RuntimeDep = Annotated[TemplateRuntime, Depends(get_template_runtime)]
+
+
+def template_reader(session: SessionDep, runtime: RuntimeDep) -> TemplateVersionService:
+    return TemplateVersionService(session, runtime.options)
+
+
+async def template_writer(runtime: RuntimeDep) -> AsyncIterator[TemplateVersionService]:
+    """The write's transaction: committed before the response, then announced to every replica.
+
+    The announcement (this replica reloads, the others hear it over pub/sub) follows the commit, so no
+    replica serves a change that was rolled back, and precedes the response, so the operator's next
+    guest message already sees it.
+    """
+    async with runtime.write_sessionmaker() as session:
+        service = TemplateVersionService(session, runtime.options)
+        try:
+            yield service
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    await runtime.sync.announce(service.changes)
+
+
+Reader = Annotated[TemplateVersionService, Depends(template_reader)]
+Writer = Annotated[TemplateVersionService, Depends(template_writer, scope="function")]
+Editor = Annotated[AdminPrincipal, Depends(require_role(AdminRole.EDITOR))]
+
+
+@router.post("/templates", status_code=201, responses={409: {"description": "key exists in that language"}})
+async def create_template(body: TemplateCreate, editor: Editor, templates: Writer) -> TemplateDetail:
+    """Create a template (a key in one language) with its first version, validated."""
+    return await templates.create_template(body, editor.username)
+
+
+@router.get("/templates")
+async def list_templates(
+    templates: Reader,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    text: Annotated[str | None, Query(max_length=200, description="In the key or the live text.")] = None,
+    missing_in: Annotated[
+        str | None, Query(max_length=16, description="A language, or `any`: keys lacking a translation.")
+    ] = None,
+) -> TemplateList:
+    """Templates with their live text, filtered by category, language, text or missing translations."""
+    return await templates.list_templates(
+        category=category,
+        language=language,
+        text=text,
+        missing_in=missing_in,
+    )
+
+
+@router.get("/templates/{template_id}")
+async def get_template(template_id: int, templates: Reader) -> TemplateDetail:
+    """One template: variables, sample, limits, live version and every version."""
+    return await templates.get_template(template_id)
+
+
+@router.put("/templates/{template_id}/versions", status_code=201)
+async def create_version(
+    template_id: int, body: VersionCreate, editor: Editor, templates: Writer
+) -> VersionOut:
+    """Add a version (a draft, or live at once with status=active); rejected when it does not validate."""
+    return await templates.create_version(template_id, body, editor.username)
+
+
+@router.post("/templates/{template_id}/versions/{version}/activate")
+async def activate_version(template_id: int, version: int, editor: Editor, templates: Writer) -> VersionOut:
+    """Make a version live on every replica within a second."""
+    return await templates.activate(template_id, version, editor.username)
+
+
+@router.post("/templates/{template_id}/rollback/{version}")
+async def rollback_version(template_id: int, version: int, editor: Editor, templates: Writer) -> VersionOut:
+    """Make an earlier live version live again."""
+    return await templates.rollback(template_id, version, editor.username)
+
+
+@router.get("/templates/{template_id}/history")
+async def template_history(template_id: int, templates: Reader) -> TemplateHistory:
+    """Versions with author, note, usage and conversions, and the audit trail."""
+    return await templates.history(template_id)
+
+
+@router.get("/templates/{template_id}/diff")
+async def diff_versions(
+    template_id: int, templates: Reader, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
+) -> VersionDiff:
+    """Compare two versions: unified diff and word diff."""
+    return await templates.diff(template_id, a, b)
+
+
+@router.post("/templates/{template_id}/preview")
+async def preview_template(template_id: int, body: PreviewRequest, templates: Reader) -> PreviewOut:
+    """Render a version or unsaved text with the sample or a given context, in any language."""
+    return await templates.preview(template_id, body)

@@ -1,0 +1,124 @@
+"""What the running app serves templates with: the database source, its sync, usage statistics.
+
+The lifespan starts one `TemplateRuntime` (importing the YAML catalog into an empty database first),
+the conversation builds its `TemplateService` from it, and the admin API announces changes through it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from hotel_agent.config import Settings
+from hotel_agent.db import create_sessionmaker, session_scope, write_engine
+from hotel_agent.kit.state import LockNotAcquiredError
+from hotel_agent.message_templates.db_source import DatabaseTemplateSource
+from hotel_agent.message_templates.importer import import_catalog
+from hotel_agent.message_templates.service import TemplateService
+from hotel_agent.message_templates.source import YamlTemplateSource
+from hotel_agent.message_templates.sync import TemplateCatalogSync
+from hotel_agent.message_templates.usage import UsageRecorder
+from hotel_agent.message_templates.versioning import TemplateOptions
+from hotel_agent.resources import Resources
+
+logger = structlog.get_logger(__name__)
+
+IMPORT_LOCK = "templates:import"
+
+
+class TemplateRuntime:
+    def __init__(self, settings: Settings, resources: Resources) -> None:
+        self.resources = resources
+        self.languages = tuple(settings.languages)
+        self.source = DatabaseTemplateSource(resources.sessionmaker)
+        self.sync = TemplateCatalogSync(
+            self.source,
+            resources.state,
+            poll_seconds=settings.templates_poll_seconds,
+            db_check_seconds=settings.templates_db_check_seconds,
+        )
+        self.usage = UsageRecorder(
+            resources.sessionmaker,
+            flush_seconds=settings.templates_usage_flush_seconds,
+            window=timedelta(seconds=settings.conversation_ttl_seconds),
+        )
+        # Template writes read the next version number and then insert: on SQLite that needs the write
+        # lock from the start (BEGIN IMMEDIATE); PostgreSQL locks the template row instead.
+        self.write_sessionmaker = create_sessionmaker(write_engine(resources.engine))
+        self.service: TemplateService | None = None
+
+    @classmethod
+    async def start(cls, settings: Settings, resources: Resources) -> TemplateRuntime:
+        runtime = cls(settings, resources)
+        await runtime.import_missing()
+        try:
+            await runtime.source.load()
+        except Exception:
+            # The app still starts (readiness reports the database): guests get the shipped catalog
+            # until the database answers, when the sync's database check loads the live texts.
+            logger.exception("templates.load_failed", serving="the YAML catalog until the database answers")
+            runtime.source.serve_meanwhile(YamlTemplateSource())
+        await runtime.sync.start()
+        await runtime.usage.start()
+        logger.info("templates.runtime_started", templates=len(runtime.source))
+        return runtime
+
+    async def close(self) -> None:
+        await self.sync.close()
+        await self.usage.close()
+
+    async def import_missing(self) -> None:
+        """Import the catalog's key/language pairs the database lacks: everything on a fresh install.
+
+        Replicas starting together take turns through a lock; where the lock is per process (no
+        Redis), the unique (key, language) constraint stops the second import and it is skipped.
+        """
+        try:
+            async with (
+                self.resources.state.lock(IMPORT_LOCK, timeout=120, blocking_timeout=60),
+                session_scope(self.write_sessionmaker) as session,
+            ):
+                report = await import_catalog(session, YamlTemplateSource(), only_missing=True)
+        except IntegrityError:
+            logger.info("templates.import_skipped", reason="another replica imported at the same time")
+            return
+        except LockNotAcquiredError:
+            logger.warning("templates.import_skipped", reason="the import lock stayed taken")
+            return
+        except (OSError, ConnectionError, SQLAlchemyError, RedisError) as exc:
+            logger.warning(
+                "templates.import_skipped", reason="database or state backend unreachable", error=str(exc)
+            )
+            return
+        if report.created:
+            logger.info("templates.catalog_imported", created=len(report.created))
+
+    def build_service(self, *, default_language: str, currency: str, timezone: str) -> TemplateService:
+        """The conversation's TemplateService over the database source, recording usage."""
+        self.service = TemplateService(
+            self.source,
+            default_language=default_language,
+            currency=currency,
+            timezone=timezone,
+            on_render=self.usage.record,
+        )
+        return self.service
+
+    def on_conversion(self, conversation_id: str) -> None:
+        """A booking was made in this conversation (the engine calls this)."""
+        self.usage.converted(conversation_id)
+
+    @property
+    def options(self) -> TemplateOptions:
+        service = self.service
+        if service is None:
+            return TemplateOptions(languages=self.languages)
+        return TemplateOptions(
+            default_language=service.default_language,
+            currency=service.currency,
+            timezone=service.timezone,
+            languages=self.languages,
+        )

@@ -1,0 +1,208 @@
+"""The job queue: procrastinate, on PostgreSQL when the app runs on PostgreSQL, in process on SQLite.
+
+Why procrastinate (measured in docs/whatsapp.md): jobs live in the PostgreSQL we already run (no broker to
+operate, and `hotel-agent migrate` installs its schema), a per-key `lock` runs one guest's jobs one at a
+time across every worker, a `queueing_lock` keeps one waiting job per guest, LISTEN/NOTIFY wakes a worker
+within milliseconds, and workers heartbeat so the jobs of a dead one can be retried.
+
+The embedded default (SQLite, no Redis) uses procrastinate's in-memory connector with a worker inside the
+web process. It is not durable, and does not need to be: the rows our services write are the source of
+truth, and every process runs a sweep (`JobQueue.start_maintenance`) that re-enqueues work a lost job left
+behind. Each domain declares its tasks through a `register(app)` function (`channels/whatsapp/tasks.py`);
+the runtime they need is handed to the worker as `additional_context`, so nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import procrastinate
+import structlog
+from procrastinate import exceptions as queue_exceptions
+from procrastinate import testing
+from sqlalchemy.engine import make_url
+
+from hotel_agent.config import Settings
+
+log = structlog.get_logger("hotel_agent.queue")
+
+QUEUE_SCHEMA = "procrastinate"
+Sweep = Callable[[], Awaitable[None]]
+
+
+class EmbeddedConnector(testing.InMemoryConnector):
+    """procrastinate's in-memory connector, for one process on SQLite.
+
+    It keeps an event list per job even after the job is deleted; dropping it with the job keeps a
+    long-running embedded instance from growing.
+    """
+
+    async def finish_job_run(self, job_id: int, status: str, delete_job: bool) -> None:
+        await super().finish_job_run(job_id, status, delete_job)
+        if delete_job:
+            self.events.pop(job_id, None)
+
+
+def queue_conninfo(database_url: str) -> str:
+    """The libpq connection string for an SQLAlchemy PostgreSQL URL (asyncpg's `ssl` -> libpq `sslmode`)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    query = dict(url.query)
+    if "ssl" in query and "sslmode" not in query:
+        query["sslmode"] = query.pop("ssl")
+    return url.set(query=query).render_as_string(hide_password=False)
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobQueue:
+    """One procrastinate app per process, opened and closed by whoever owns the process (lifespan, CLI)."""
+
+    def __init__(self, settings: Settings, registrars: Iterable[Callable[[procrastinate.App], None]]) -> None:
+        self.settings = settings
+        self.durable = not settings.is_sqlite
+        connector: Any
+        if self.durable:
+            connector = procrastinate.PsycopgConnector(
+                conninfo=queue_conninfo(settings.database_url),
+                kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"},
+                min_size=1,
+                max_size=max(4, settings.queue_worker_concurrency + 2),
+            )
+        else:
+            connector = EmbeddedConnector()
+        self.app = procrastinate.App(connector=connector)
+        # procrastinate logs every retry with its traceback at INFO; our own events say it shorter.
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)
+        for register in registrars:
+            register(self.app)
+        self._worker: asyncio.Task[None] | None = None
+        self._maintenance: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        await self.app.open_async()
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.app.close_async()
+
+    async def defer(
+        self, task_name: str, *, lock: str, queueing_lock: str | None = None, **kwargs: Any
+    ) -> bool:
+        """Enqueue a job; False when a job with the same queueing lock (default: the lock) is waiting."""
+        task = self.app.tasks[task_name]
+        try:
+            await task.configure(lock=lock, queueing_lock=queueing_lock or lock).defer_async(**kwargs)
+        except queue_exceptions.AlreadyEnqueued:
+            return False
+        return True
+
+    async def defer_many(self, task_name: str, jobs: list[dict[str, Any]]) -> int:
+        """Enqueue several jobs in one round trip; those whose queueing lock is taken are skipped."""
+        task = self.app.tasks[task_name]
+        deferrers = []
+        for job in jobs:
+            arguments = dict(job)
+            lock = arguments.pop("lock")
+            queueing_lock = arguments.pop("queueing_lock", None) or lock
+            deferrers.append((task.configure(lock=lock, queueing_lock=queueing_lock), lock, arguments))
+        try:
+            await self.app.job_manager.batch_defer_jobs_async(
+                [deferrer.make_new_job(**arguments) for deferrer, _, arguments in deferrers]
+            )
+            return len(deferrers)
+        except (queue_exceptions.AlreadyEnqueued, queue_exceptions.UniqueViolation):
+            # One guest already has a job waiting: the batch is refused whole; go one by one.
+            deferred = 0
+            for _, lock, arguments in deferrers:
+                deferred += await self.defer(task_name, lock=lock, **arguments)
+            return deferred
+
+    def start_worker(self, context: dict[str, Any], *, concurrency: int | None = None) -> None:
+        """Run a worker in this process's event loop until `stop` (the in-process and CLI workers)."""
+        if self._worker is not None:
+            return
+        settings = self.settings
+        self._worker = asyncio.create_task(
+            self.app.run_worker_async(
+                concurrency=concurrency or settings.queue_worker_concurrency,
+                name=worker_identity(),
+                additional_context=context,
+                install_signal_handlers=False,
+                delete_jobs="successful",
+                listen_notify=self.durable,
+                # NOTIFY wakes a worker for new jobs, not for delayed follow-ups coming due: poll for those.
+                # On SQLite nothing notifies: a short poll keeps the embedded latency low.
+                fetch_job_polling_interval=1.0 if self.durable else 0.05,
+                update_heartbeat_interval=settings.queue_heartbeat_seconds,
+                stalled_worker_timeout=settings.queue_stalled_seconds,
+                shutdown_graceful_timeout=10.0,
+            ),
+            name="queue-worker",
+        )
+        self._worker.add_done_callback(_log_worker_end)
+
+    def start_maintenance(self, sweeps: list[Sweep]) -> None:
+        """Periodically retry the jobs of dead workers and run each sweep (re-enqueue stuck work)."""
+        if self._maintenance is None:
+            self._maintenance = asyncio.create_task(self._maintain(sweeps), name="queue-maintenance")
+
+    async def _maintain(self, sweeps: list[Sweep]) -> None:
+        while True:
+            try:
+                if self._worker is not None:
+                    await self.retry_stalled_jobs()
+                for sweep in sweeps:
+                    await sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("queue.maintenance_failed", exc_info=True)
+            await asyncio.sleep(self.settings.queue_sweep_seconds)
+
+    async def retry_stalled_jobs(self) -> int:
+        """Jobs held by a worker whose heartbeat stopped (killed, frozen) go back to the queue."""
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.queue_stalled_seconds)
+        retried = 0
+        for job in stalled:
+            try:
+                await manager.retry_job(job)
+                retried += 1
+            except queue_exceptions.ConnectorException:
+                # Another process retried it first, or a newer job for the same guest is already
+                # waiting (queueing lock): that one will do the work, so this one is closed.
+                with contextlib.suppress(queue_exceptions.ConnectorException):
+                    if job.id is not None:
+                        await manager.finish_job_by_id_async(
+                            job.id, status=procrastinate.jobs.Status.FAILED, delete_job=False
+                        )
+        if retried:
+            log.warning("queue.stalled_jobs_retried", count=retried)
+        return retried
+
+    async def stop(self) -> None:
+        for task in (self._maintenance, self._worker):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._maintenance = None
+        self._worker = None
+
+    async def wait(self) -> None:
+        """Until the worker stops (the CLI worker's main loop)."""
+        if self._worker is not None:
+            await self._worker
+
+
+def _log_worker_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("queue.worker_crashed", exc_info=task.exception())
