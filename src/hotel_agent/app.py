@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotel_agent import __version__
@@ -95,7 +96,14 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
         settings.check_secrets()
         resources = await build_resources(settings)
         app.state.resources = resources
-        templates = await TemplateRuntime.start(settings, resources)
+        templates: TemplateRuntime | None
+        try:
+            templates = await TemplateRuntime.start(settings, resources)
+        except (OSError, SQLAlchemyError) as exc:
+            # The database is down at start-up: answer guests from the shipped catalog and let
+            # /health/ready report the database, instead of refusing to start at all.
+            log.error("templates.database_unavailable", error=type(exc).__name__)
+            templates = None
         app.state.templates = templates
         conversation = await build_conversation(settings, resources, nlu=nlu, templates=templates)
         app.state.conversation = conversation
@@ -115,7 +123,8 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
             yield
         finally:
             await whatsapp.close()
-            await templates.close()
+            if templates is not None:
+                await templates.close()
             await resources.close()
             log.info("app.stopped")
 

@@ -73,7 +73,9 @@ class JobQueue:
             connector = procrastinate.PsycopgConnector(
                 conninfo=queue_conninfo(settings.database_url),
                 kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"},
-                min_size=1,
+                # 0: opening does not wait for a connection, so the app starts (and reports the
+                # database in /health/ready) while PostgreSQL is down.
+                min_size=0,
                 max_size=max(4, settings.queue_worker_concurrency + 2),
             )
         else:
