@@ -243,9 +243,7 @@ async def test_export_keeps_multi_line_texts_readable(session: AsyncSession, tmp
     await import_catalog(session, YamlTemplateSource(root))
     await export_catalog(session, tmp_path / "out")
     written = (tmp_path / "out" / "en" / "info.yaml").read_text(encoding="utf-8")
-    assert (
-        f"{key}:\n  variables:\n  - name\n  sample:\n    name: Ana\n  text: |-\n    Line one with" in written
-    )
+    assert f"{key}:\n  variables: [name]\n  sample: {{name: Ana}}\n  text: |-\n    Line one with" in written
     entry = YamlTemplateSource(tmp_path / "out").get(key, "en")
     assert entry is not None
     assert entry.text == text

@@ -237,12 +237,14 @@ async def export_catalog(
         own = reference is template
         document: dict[str, Any] = {}
         if template.variables and (own or reference.variables != template.variables):
-            document["variables"] = list(template.variables)
+            document["variables"] = _Flow(template.variables)
         if template.sample is not None and (own or reference.sample != template.sample):
-            document["sample"] = revive(template.sample)
+            sample = revive(template.sample)
+            flat = all(not isinstance(value, dict | list) for value in sample.values())
+            document["sample"] = _FlowMap(sample) if flat else sample
+        document["text"] = version.content
         if template.max_length is not None:
             document["max_length"] = template.max_length
-        document["text"] = version.content
         path = directory / template.language / f"{template.category}.yaml"
         files.setdefault(path, {})[template.key] = document
     report = ExportReport(templates=len(rows))
@@ -254,14 +256,38 @@ async def export_catalog(
 
 
 class _CatalogDumper(yaml.SafeDumper):
-    """Multi-line texts as literal blocks, long lines never folded, keys in the order given."""
+    """The shipped catalog's style: multi-line texts as literal blocks, one-line templates in double
+    quotes, variables and flat samples inline (`[a, b]`, `{a: 1}`), keys in the order given."""
+
+
+class _Flow(list[Any]):
+    pass
+
+
+class _FlowMap(dict[str, Any]):
+    pass
 
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+    style = None
+    if "\n" in text:
+        style = "|"
+    elif "{" in text and '"' not in text:
+        style = '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+def _represent_flow(dumper: yaml.SafeDumper, items: _Flow) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
+def _represent_flow_map(dumper: yaml.SafeDumper, mapping: _FlowMap) -> yaml.MappingNode:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", mapping, flow_style=True)
 
 
 _CatalogDumper.add_representer(str, _represent_text)
+_CatalogDumper.add_representer(_Flow, _represent_flow)
+_CatalogDumper.add_representer(_FlowMap, _represent_flow_map)
 
 
 def dump_catalog_file(documents: Mapping[str, Any]) -> str:
