@@ -127,6 +127,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "environment": "development",
         "log_format": "json",
         "redis_key_prefix": f"test:{uuid.uuid4().hex}:",
+        # One test process starts hundreds of apps: frozen objects would never be collected.
+        "gc_freeze_after_start": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

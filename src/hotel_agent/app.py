@@ -26,6 +26,7 @@ from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.nlu import endpoints as nlu_endpoints
 from hotel_agent.nlu.service import NluService
 from hotel_agent.ops import health
+from hotel_agent.ops.heap import freeze_startup_heap
 from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hotel_agent.resources import build_resources
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
             settings, resources, conversation, run_worker=settings.queue_in_process_worker
         )
         app.state.whatsapp = whatsapp
+        if settings.gc_freeze_after_start:
+            freeze_startup_heap()
         log.info(
             "app.started",
             environment=settings.environment.value,

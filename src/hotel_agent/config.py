@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     check_pms_in_readiness: bool = False
 
     log_level: str = "INFO"
+    # Freeze the start-up heap out of the garbage collector (ops/heap.py); off only for test processes
+    # that start many apps.
+    gc_freeze_after_start: bool = True
     log_format: LogFormat | None = None
 
     secret_key: SecretStr = SecretStr("dev-secret-key-change-me-not-for-production")

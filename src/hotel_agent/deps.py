@@ -1,4 +1,7 @@
-"""One-line FastAPI dependencies over the lifespan's resources."""
+"""One-line FastAPI dependencies over the lifespan's resources.
+
+All `async def`: FastAPI runs a plain `def` dependency in a thread pool, a hop per request for a lookup.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.resources import Resources
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
@@ -22,15 +25,15 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_settings_dep(resources: ResourcesDep) -> Settings:
+async def get_settings_dep(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
-def get_state(resources: ResourcesDep) -> StateBackend:
+async def get_state(resources: ResourcesDep) -> StateBackend:
     return resources.state
 
 
-def get_pms(resources: ResourcesDep) -> PmsAdapter:
+async def get_pms(resources: ResourcesDep) -> PmsAdapter:
     return resources.pms
 
 

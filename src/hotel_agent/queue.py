@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import procrastinate
 import structlog
 from procrastinate import exceptions as queue_exceptions
 from procrastinate import testing
+from sqlalchemy import String, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotel_agent.config import Settings
 
@@ -34,6 +38,15 @@ log = structlog.get_logger("hotel_agent.queue")
 
 QUEUE_SCHEMA = "procrastinate"
 Sweep = Callable[[], Awaitable[None]]
+# migrations/versions/*_queue_transactional_enqueue.py: insert jobs, skipping taken queueing locks.
+DEFER_IN_TRANSACTION = text(
+    "SELECT procrastinate.hotel_agent_defer_jobs(:task_name, :locks, :queueing_locks, "
+    "CAST(:args AS text[])::jsonb[])"
+).bindparams(
+    bindparam("locks", type_=ARRAY(String)),
+    bindparam("queueing_locks", type_=ARRAY(String)),
+    bindparam("args", type_=ARRAY(String)),
+)
 
 
 class EmbeddedConnector(testing.InMemoryConnector):
@@ -126,6 +139,34 @@ class JobQueue:
             for _, lock, arguments in deferrers:
                 deferred += await self.defer(task_name, lock=lock, **arguments)
             return deferred
+
+    async def defer_in_transaction(
+        self, session: AsyncSession, task_name: str, jobs: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Enqueue from the caller's PostgreSQL transaction: the jobs commit (and wake a worker) with it.
+
+        Jobs whose queueing lock (default: the lock) already has a waiting job are skipped, without
+        aborting the transaction. The number inserted. Only for the durable queue: the embedded one
+        lives in process memory, where nothing can join a database transaction.
+        """
+        if not self.durable:
+            raise RuntimeError("the embedded queue cannot join a database transaction")
+        if task_name not in self.app.tasks:
+            raise KeyError(f"unknown task {task_name!r}")
+        if not jobs:
+            return 0
+        locks, queueing_locks, arguments = [], [], []
+        for job in jobs:
+            values = dict(job)
+            lock = values.pop("lock")
+            locks.append(lock)
+            queueing_locks.append(values.pop("queueing_lock", None) or lock)
+            arguments.append(json.dumps(values))
+        result = await session.execute(
+            DEFER_IN_TRANSACTION,
+            {"task_name": task_name, "locks": locks, "queueing_locks": queueing_locks, "args": arguments},
+        )
+        return int(result.scalar_one())
 
     def start_worker(self, context: dict[str, Any], *, concurrency: int | None = None) -> None:
         """Run a worker in this process's event loop until `stop` (the in-process and CLI workers)."""

@@ -32,6 +32,7 @@ def worker(
     from hotel_agent.channels.whatsapp.wiring import start_whatsapp
     from hotel_agent.conversation.wiring import build_conversation
     from hotel_agent.message_templates.runtime import TemplateRuntime
+    from hotel_agent.ops.heap import freeze_startup_heap
     from hotel_agent.ops.logging import configure_logging
     from hotel_agent.resources import build_resources
 
@@ -55,6 +56,8 @@ def worker(
             channel = await start_whatsapp(
                 settings, resources, conversation, run_worker=True, concurrency=concurrency
             )
+            if settings.gc_freeze_after_start:
+                freeze_startup_heap()
             log.info("worker.started", database=resources.engine.dialect.name, state=resources.state.name)
             try:
                 await stop.wait()

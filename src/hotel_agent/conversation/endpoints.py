@@ -20,16 +20,20 @@ router = APIRouter(prefix="/api/v1", tags=["conversation"])
 staff_router = admin_router(tags=["handoffs"])
 
 
-def get_components(request: Request) -> ConversationComponents:
+async def get_components(request: Request) -> ConversationComponents:
     components: ConversationComponents = request.app.state.conversation
     return components
 
 
-def get_engine(components: Annotated[ConversationComponents, Depends(get_components)]) -> ConversationEngine:
+async def get_engine(
+    components: Annotated[ConversationComponents, Depends(get_components)],
+) -> ConversationEngine:
     return components.engine
 
 
-def get_handoffs(components: Annotated[ConversationComponents, Depends(get_components)]) -> HandoffService:
+async def get_handoffs(
+    components: Annotated[ConversationComponents, Depends(get_components)],
+) -> HandoffService:
     return components.handoffs
 
 

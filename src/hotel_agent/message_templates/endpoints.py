@@ -27,7 +27,7 @@ from hotel_agent.message_templates.versioning import TemplateVersionService
 router = admin_router(tags=["templates"])
 
 
-def get_template_runtime(request: Request) -> TemplateRuntime:
+async def get_template_runtime(request: Request) -> TemplateRuntime:
     runtime: TemplateRuntime = request.app.state.templates
     return runtime
 

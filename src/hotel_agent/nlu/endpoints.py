@@ -14,7 +14,7 @@ from hotel_agent.nlu.service import NluService
 router = APIRouter(prefix="/api/v1/nlu", tags=["nlu"])
 
 
-def get_nlu_service(request: Request) -> NluService:
+async def get_nlu_service(request: Request) -> NluService:
     """The service the application's lifespan built and warmed (`app.state.nlu`)."""
     return cast(NluService, request.app.state.nlu)
 

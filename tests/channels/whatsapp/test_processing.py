@@ -254,7 +254,7 @@ async def _dead_letter_and_replay(client: httpx.AsyncClient, fake: RunningFake) 
     sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
     async with session_scope(sessionmaker) as session:
         guests = await WhatsAppRepository(session).revive_dead([dead.id])
-    await channel.enqueue_guests(guests)
+    await channel.jobs.enqueue_guests(guests)
     await settled(client, message)
     [reply] = await outbox(client, message["id"])
     assert reply.send_state == "accepted"

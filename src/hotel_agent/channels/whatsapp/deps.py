@@ -13,7 +13,7 @@ from hotel_agent.channels.whatsapp.wiring import WhatsAppChannel
 from hotel_agent.errors import UnauthorizedError
 
 
-def get_channel(request: Request) -> WhatsAppChannel:
+async def get_channel(request: Request) -> WhatsAppChannel:
     channel: WhatsAppChannel = request.app.state.whatsapp
     return channel
 

@@ -6,7 +6,6 @@ in process when QUEUE_IN_PROCESS_WORKER is true (the embedded default), the seco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,8 +13,9 @@ import structlog
 
 from hotel_agent.channels.whatsapp import metrics, tasks
 from hotel_agent.channels.whatsapp.client import GraphApiClient
-from hotel_agent.channels.whatsapp.repository import GuestKey, WhatsAppRepository
+from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
 from hotel_agent.channels.whatsapp.service.intake import IntakeWriter, WebhookIntake
+from hotel_agent.channels.whatsapp.service.jobs import ChannelJobs
 from hotel_agent.channels.whatsapp.service.outbox import OutboxSender
 from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
 from hotel_agent.config import Settings
@@ -48,30 +48,9 @@ class WhatsAppChannel:
     queue: JobQueue
     client: GraphApiClient
     processor: MessageProcessor
+    jobs: ChannelJobs
     clock: Clock = utc_now
     _started_sweep: bool = False
-
-    async def enqueue(self, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]] = ()) -> None:
-        """After commit: a job per guest (and per re-send). A failure loses nothing: the sweep re-enqueues."""
-        await self.enqueue_guests(guests)
-        await self.enqueue_resends(resends)
-
-    async def enqueue_guests(self, guests: Sequence[GuestKey]) -> None:
-        if not guests:
-            return
-        try:
-            await self.queue.defer_many(
-                tasks.PROCESS_GUEST, [tasks.process_guest_job(guest) for guest in guests]
-            )
-        except Exception:
-            log.warning("whatsapp.enqueue_failed", guests=len(guests), exc_info=True)
-
-    async def enqueue_resends(self, resends: Sequence[tuple[int, GuestKey]]) -> None:
-        for outbound_id, guest in resends:
-            try:
-                await self.queue.defer(tasks.RESEND_AS_TEMPLATE, **tasks.resend_job(guest, outbound_id))
-            except Exception:
-                log.warning("whatsapp.enqueue_failed", outbound_id=outbound_id, exc_info=True)
 
     async def sweep(self) -> None:
         """Re-enqueue guests whose messages sit unfinished (a lost job, a failed enqueue); refresh gauges."""
@@ -92,7 +71,7 @@ class WhatsAppChannel:
         metrics.DEAD_LETTERS.set(stats.dead)
         if guests:
             log.debug("whatsapp.sweep.requeue", guests=len(guests))
-            await self.enqueue_guests(guests)
+            await self.jobs.enqueue_guests(guests)
 
     async def close(self) -> None:
         await self.queue.close()
@@ -132,13 +111,15 @@ async def start_whatsapp(
         clock=clock,
         owner_prefix=worker_identity(),
     )
+    jobs = ChannelJobs(queue)
     channel = WhatsAppChannel(
         settings=settings,
         resources=resources,
-        intake=WebhookIntake(settings, IntakeWriter(sessionmaker, lambda g, r: channel.enqueue(g, r))),
+        intake=WebhookIntake(settings, IntakeWriter(sessionmaker, jobs)),
         queue=queue,
         client=client,
         processor=processor,
+        jobs=jobs,
         clock=clock,
     )
     if run_worker:

@@ -1,19 +1,19 @@
-"""Webhook intake: parse, store each message once, record statuses; enqueue after commit.
+"""Webhook intake: parse, store each message once, record statuses, queue the guests with new messages.
 
 Nothing slow happens here: one INSERT ... ON CONFLICT DO NOTHING for the messages (the wamid is unique,
-so a redelivery, even a simultaneous one, is a no-op), one for the statuses, and the guests with new
-messages are enqueued once the transaction has committed, before the 2xx.
+so a redelivery, even a simultaneous one, is a no-op), one for the statuses, and on PostgreSQL one call
+that queues a job per guest with new messages in the same transaction, so the job and the message commit
+together (the embedded in-memory queue is fed right after the commit), all before the 2xx.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-import orjson
 import structlog
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -134,12 +134,11 @@ class WebhookIntake:
     def parse(self, body: bytes, received_at: datetime) -> Delivery:
         """The messages and statuses of one (already authenticated) delivery, deduplicated within it."""
         try:
-            raw = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise BadRequestError("request body is not valid JSON") from None
-        try:
-            payload = WebhookPayload.model_validate(raw)
-        except ValidationError:
+            # pydantic parses and validates in one pass (no intermediate dicts of Python objects).
+            payload = WebhookPayload.model_validate_json(body)
+        except ValidationError as exc:
+            if any(error["type"] == "json_invalid" for error in exc.errors(include_url=False)):
+                raise BadRequestError("request body is not valid JSON") from None
             raise BadRequestError("request body is not a WhatsApp webhook payload") from None
         delivery = Delivery()
         if payload.object != WHATSAPP_OBJECT:
@@ -221,7 +220,14 @@ class WebhookIntake:
         }
 
 
-Enqueue = Callable[[Sequence[GuestKey], Sequence[tuple[int, GuestKey]]], Awaitable[None]]
+class IntakeJobs(Protocol):
+    """Where the intake queues work: in its transaction when the queue can join it, else after commit."""
+
+    async def enqueue_in_transaction(
+        self, session: AsyncSession, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]]
+    ) -> bool: ...
+
+    async def enqueue(self, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]]) -> None: ...
 
 
 class IntakeWriter:
@@ -235,10 +241,10 @@ class IntakeWriter:
     """
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], enqueue: Enqueue, *, lanes: int = 4
+        self, sessionmaker: async_sessionmaker[AsyncSession], jobs: IntakeJobs, *, lanes: int = 4
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._enqueue = enqueue
+        self._jobs = jobs
         self._waiting: list[tuple[Delivery, asyncio.Future[IntakeResult]]] = []
         # A few batches in flight at once, so one batch's round trips do not idle the next.
         self._lanes = lanes
@@ -267,20 +273,21 @@ class IntakeWriter:
 
     async def _write_batch(self, batch: list[tuple[Delivery, asyncio.Future[IntakeResult]]]) -> None:
         try:
-            guests, resends = await self._commit(batch)
+            guests, resends, queued = await self._commit(batch)
         except Exception as exc:
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        await self._enqueue(guests, resends)
+        if not queued:
+            await self._jobs.enqueue(guests, resends)
         for delivery, future in batch:
             if not future.done():
                 future.set_result(delivery.result)
 
     async def _commit(
         self, batch: list[tuple[Delivery, asyncio.Future[IntakeResult]]]
-    ) -> tuple[list[GuestKey], list[tuple[int, GuestKey]]]:
+    ) -> tuple[list[GuestKey], list[tuple[int, GuestKey]], bool]:
         owners: dict[str, Delivery] = {}
         rows: list[dict[str, Any]] = []
         status_owners: dict[tuple[str, str], Delivery] = {}
@@ -298,6 +305,9 @@ class IntakeWriter:
                     continue
                 status_owners[key] = delivery
                 status_rows.append(row)
+        # One order for every batch: two batches holding the same keys wait for each other, never deadlock.
+        rows.sort(key=lambda row: str(row["wamid"]))
+        status_rows.sort(key=lambda row: (str(row["wamid"]), str(row["status"])))
         async with session_scope(self._sessionmaker) as session:
             repo = WhatsAppRepository.from_session(session)
             new = await repo.insert_inbound_if_absent(rows)
@@ -307,6 +317,11 @@ class IntakeWriter:
             for outbound_id in reengaged:
                 outbound = await repo.get_outbound(outbound_id)
                 resends.append((outbound_id, GuestKey(outbound.phone_number_id, outbound.wa_id)))
+            guests = sorted(
+                {GuestKey(pnid, wa_id) for _, pnid, wa_id, status in new if status == "pending"},
+                key=lambda g: g.lock,
+            )
+            queued = await self._jobs.enqueue_in_transaction(session, guests, resends)
         stored = {wamid for wamid, _, _, _ in new}
         for wamid, delivery in owners.items():
             if wamid in stored:
@@ -319,13 +334,9 @@ class IntakeWriter:
                 delivery.result.statuses_stored += 1
             else:
                 _duplicate(delivery, "status")
-        guests = sorted(
-            {GuestKey(pnid, wa_id) for _, pnid, wa_id, status in new if status == "pending"},
-            key=lambda g: g.lock,
-        )
         if new:
             log.debug("whatsapp.messages.stored", count=len(new), deliveries=len(batch))
-        return guests, resends
+        return guests, resends, queued
 
 
 def _duplicate(delivery: Delivery, kind: str) -> None:

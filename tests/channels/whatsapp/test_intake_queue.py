@@ -1,0 +1,104 @@
+"""On PostgreSQL a message and its job commit together (one transaction), or neither does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+from tools.fake_graph_api.server import RunningFake
+
+from hotel_agent.channels.whatsapp.simulation import message_payload
+from tests.channels.whatsapp.conftest import PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
+from tests.conftest import running_app
+
+LOCK = "whatsapp:{pnid}:{guest}"
+
+
+@pytest.fixture
+async def client(whatsapp_postgres_url: str, fake: RunningFake) -> AsyncIterator[httpx.AsyncClient]:
+    """No queue worker, so the jobs the intake queued stay where a test can see them."""
+    settings = wa_settings(whatsapp_postgres_url, fake.url, queue_in_process_worker=False)
+    async with running_app(settings) as client:
+        yield client
+
+
+async def query(client: httpx.AsyncClient, sql: str, **params: str) -> list[tuple[object, ...]]:
+    engine = client.app.state.resources.engine  # type: ignore[attr-defined]
+    async with engine.begin() as connection:
+        return [tuple(row) for row in (await connection.execute(text(sql), params)).all()]
+
+
+async def execute(client: httpx.AsyncClient, sql: str) -> None:
+    engine = client.app.state.resources.engine  # type: ignore[attr-defined]
+    async with engine.begin() as connection:
+        await connection.execute(text(sql))
+
+
+async def todo_jobs(client: httpx.AsyncClient, guest: str) -> list[tuple[object, ...]]:
+    return await query(
+        client,
+        "SELECT task_name, queueing_lock, args FROM procrastinate.procrastinate_jobs "
+        "WHERE lock = :lock AND status = 'todo'",
+        lock=LOCK.format(pnid=PHONE_NUMBER_ID, guest=guest),
+    )
+
+
+async def test_a_stored_message_has_its_guest_job_waiting(client: httpx.AsyncClient) -> None:
+    guest = new_guest()
+    response = await post_webhook(client, messages=[message_payload(wa_id=guest, text="hola")])
+    assert response.json()["messages_stored"] == 1
+    jobs = await todo_jobs(client, guest)
+    assert jobs == [
+        (
+            "whatsapp.process_guest",
+            LOCK.format(pnid=PHONE_NUMBER_ID, guest=guest),
+            {"phone_number_id": PHONE_NUMBER_ID, "wa_id": guest},
+        )
+    ]
+    # The insert trigger of procrastinate ran (it needs the queue schema on its search_path).
+    events = await query(
+        client,
+        "SELECT e.type::text FROM procrastinate.procrastinate_events e "
+        "JOIN procrastinate.procrastinate_jobs j ON j.id = e.job_id WHERE j.lock = :lock",
+        lock=LOCK.format(pnid=PHONE_NUMBER_ID, guest=guest),
+    )
+    assert events == [("deferred",)]
+
+
+async def test_a_second_message_joins_the_waiting_job_and_is_still_stored(client: httpx.AsyncClient) -> None:
+    guest = new_guest()
+    await post_webhook(client, messages=[message_payload(wa_id=guest, text="hola")])
+    second = await post_webhook(client, messages=[message_payload(wa_id=guest, text="somos 2")])
+    assert second.status_code == 200
+    assert second.json()["messages_stored"] == 1
+    assert len(await todo_jobs(client, guest)) == 1  # the waiting job will read both messages
+
+
+async def test_when_the_job_cannot_be_queued_the_message_is_not_stored_and_meta_retries(
+    client: httpx.AsyncClient,
+) -> None:
+    guest = new_guest()
+    await execute(
+        client,
+        "ALTER FUNCTION procrastinate.hotel_agent_defer_jobs("
+        "character varying, character varying[], character varying[], jsonb[], character varying) "
+        "RENAME TO hotel_agent_defer_jobs_gone",
+    )
+    try:
+        failed = await post_webhook(client, messages=[message_payload(wa_id=guest, text="hola")])
+    finally:
+        await execute(
+            client,
+            "ALTER FUNCTION procrastinate.hotel_agent_defer_jobs_gone("
+            "character varying, character varying[], character varying[], jsonb[], character varying) "
+            "RENAME TO hotel_agent_defer_jobs",
+        )
+    assert failed.status_code == 500  # not acknowledged: Meta delivers it again
+    stored = await query(client, "SELECT count(*) FROM whatsapp_inbound_messages WHERE wa_id = :g", g=guest)
+    assert stored == [(0,)]
+    assert await todo_jobs(client, guest) == []
+    retried = await post_webhook(client, messages=[message_payload(wa_id=guest, text="hola")])
+    assert retried.json()["messages_stored"] == 1
+    assert len(await todo_jobs(client, guest)) == 1
