@@ -1,15 +1,16 @@
 """WhatsApp channel benchmarks, each against the same app's `/health/live` in the same run.
 
-1. Acknowledgement: signed webhooks (a unique wamid each: verified, stored, enqueued) vs GET /health/live,
-   wrk at 200 connections for 10 s each, `hotel-agent serve --workers 2` on PostgreSQL with no queue
-   worker running (so only the acknowledgement is measured). Targets: >= 15% of /health/live, >= 1,000
-   req/s, p99 <= 100 ms.
+1. Acknowledgement: signed webhooks (a unique wamid each: verified, stored, enqueued), `hotel-agent serve
+   --workers 2` on PostgreSQL with no queue worker running (so only the acknowledgement is measured), wrk
+   over 200 connections. Latency: paced runs at 1,000 req/s (the throughput target; target p99 <= 100 ms),
+   1,500 and 2,000. Throughput: saturation, webhooks vs GET /health/live (targets >= 15% and >= 1,000
+   req/s). At saturation a closed-loop latency is connections / throughput (Little's law), so it is
+   printed but the latency target is read at the paced rate (docs/whatsapp.md).
 2. End to end: 20 messages/s for 30 s, open loop, a realistic mix of guest messages in en/es/pt on the
    embedded PMS; latency from sending the webhook to the reply accepted by the fake Graph API. Same web
    server, plus 2 `hotel-agent worker` processes, PostgreSQL and Redis. Target: p95 <= 250 ms.
 
-Needs PostgreSQL and Redis on loopback (TEST_POSTGRES_URL / TEST_REDIS_URL) and wrk (`apt-get install wrk`;
-without it a Python load generator is used and says so).
+Needs PostgreSQL and Redis on loopback (TEST_POSTGRES_URL / TEST_REDIS_URL) and wrk (`apt-get install wrk`).
 """
 
 from __future__ import annotations
@@ -55,10 +56,31 @@ GUEST_MESSAGES = [
     "do you have parking?",
     "is there a gym?",
 ]
-PACED_RATE = 1000
-PACE = f"""
+# Paced runs: the throughput target's rate, then more, to show the headroom.
+TARGET_RATE = 1000
+RATES = [TARGET_RATE, 1500, 2000]
+WARM_UP_RATE = 300
+SATURATION_BODIES = 60_000
+# Appended to LUA for a paced run: each wrk thread (2) takes the next slot of its own schedule, INTERVAL_MS
+# apart, before each request; LuaJIT's ffi reads the monotonic clock (wrk has no clock in Lua).
+PACED_LUA = """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } ha_timespec;
+int clock_gettime(int clk_id, ha_timespec *tp);
+]]
+local now_buffer = ffi.new("ha_timespec[1]")
+local function now_ms()
+  ffi.C.clock_gettime(1, now_buffer)
+  return tonumber(now_buffer[0].tv_sec) * 1000 + tonumber(now_buffer[0].tv_nsec) / 1000000
+end
+local next_due = nil
 function delay()
-  return {CONNECTIONS * 1000 // PACED_RATE}
+  local now = now_ms()
+  if next_due == nil then next_due = now end
+  next_due = next_due + INTERVAL_MS
+  if next_due < now then return 0 end
+  return next_due - now
 end
 """
 LUA = """
@@ -73,7 +95,7 @@ function init(args)
     signatures[#signatures + 1] = string.sub(line, 1, tab - 1)
     bodies[#bodies + 1] = string.sub(line, tab + 1)
   end
-  -- each thread takes its own half of the bodies: every request is a new message
+  -- each thread takes its own half of the bodies: every request is a new message (until they run out)
   index = offset * math.floor(#bodies / 2)
 end
 function request()
@@ -85,8 +107,10 @@ end
 """
 
 
-def wrk_run(url: str, script: Path | None = None, args: list[str] | None = None) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--latency", "--timeout", "5s"]
+def wrk_run(
+    url: str, script: Path | None = None, args: list[str] | None = None, duration: int = DURATION_S
+) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "5s"]
     if script is not None:
         command += ["-s", str(script)]
     command.append(url)
@@ -98,6 +122,7 @@ def wrk_run(url: str, script: Path | None = None, args: list[str] | None = None)
     return {
         "rps": rps,
         "p50_ms": _latency(output, "50%"),
+        "p90_ms": _latency(output, "90%"),
         "p99_ms": _latency(output, "99%"),
         "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
     }
@@ -109,33 +134,6 @@ def _latency(output: str, label: str) -> float:
         return float("nan")
     value, unit = float(match.group(1)), match.group(2)
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-
-async def python_load(url: str, bodies: list[tuple[bytes, dict[str, str]]] | None) -> dict[str, float]:
-    """Fallback when wrk is missing: weaker (it shares the 2 cores with the server), and labelled so."""
-    latencies: list[float] = []
-    deadline = time.monotonic() + DURATION_S
-    counter = iter(range(10**9))
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-
-        async def loop() -> None:
-            while time.monotonic() < deadline:
-                started = time.perf_counter()
-                if bodies is None:
-                    await client.get(url)
-                else:
-                    body, headers = bodies[next(counter) % len(bodies)]
-                    await client.post(url, content=body, headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-
-        await asyncio.gather(*(loop() for _ in range(CONNECTIONS)))
-    return {
-        "rps": len(latencies) / DURATION_S,
-        "p50_ms": percentile(latencies, 50),
-        "p99_ms": percentile(latencies, 99),
-        "non_2xx": 0.0,
-    }
 
 
 def signed_bodies(count: int) -> list[tuple[bytes, dict[str, str]]]:
@@ -177,53 +175,73 @@ def stop(*processes: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
-def acknowledgement(base: str, tmp: Path) -> None:
-    have_wrk = shutil.which("wrk") is not None
-    total = 80_000
-    bodies = signed_bodies(total)
-    print(f"load generator: {'wrk' if have_wrk else 'python (wrk not installed: numbers are pessimistic)'}")
-    if have_wrk:
-        lines = tmp / "bodies.tsv"
-        lines.write_text("".join(f"{h['X-Hub-Signature-256']}\t{b.decode()}\n" for b, h in bodies))
-        script = tmp / "webhook.lua"
-        script.write_text(LUA)
-        paced = tmp / "paced.lua"
-        paced.write_text(LUA + PACE)
-        wrk_run(f"{base}/health/live")  # warm-up
-        live = wrk_run(f"{base}/health/live")
-        webhook_stats = wrk_run(base, script, [str(lines), "0"])
-        # Second half of the bodies (never sent yet), offered at PACED_RATE over the same 200 connections.
-        lines.write_text(
-            "".join(f"{h['X-Hub-Signature-256']}\t{b.decode()}\n" for b, h in bodies[total // 2 :])
+def _tsv(bodies: list[tuple[bytes, dict[str, str]]]) -> str:
+    return "".join(f"{h['X-Hub-Signature-256']}\t{b.decode()}\n" for b, h in bodies)
+
+
+def acknowledgement(base: str, tmp: Path, database_url: str) -> bool:
+    """Paced runs at fixed rates for latency, then saturation for throughput and the ratio (wrk for both).
+
+    Latency first, on a database that has not just absorbed a saturation burst (tens of thousands of
+    rows with no worker draining them). Paced: each wrk thread sends on a fixed schedule (PACED_LUA), so
+    the rate is the one asked for and latency is not just connections / throughput as at saturation.
+    """
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk): the acknowledgement benchmark needs it")
+        return False
+    needed = sum(int(rate * (DURATION_S + 2)) for rate in [WARM_UP_RATE, *RATES]) + SATURATION_BODIES
+    bodies = signed_bodies(needed)
+
+    def bodies_file(name: str, count: int) -> Path:
+        nonlocal bodies
+        path = tmp / f"{name}.tsv"
+        path.write_text(_tsv(bodies[:count]))
+        bodies = bodies[count:]
+        return path
+
+    def paced(rate: float) -> dict[str, float]:
+        script = tmp / f"paced-{rate:.0f}.lua"
+        script.write_text(LUA + PACED_LUA.replace("INTERVAL_MS", f"{2 * 1000 / rate:.4f}"))
+        return wrk_run(base, script, [str(bodies_file(f"paced-{rate:.0f}", int(rate * (DURATION_S + 2))))])
+
+    wrk_run(f"{base}/health/live", duration=3)  # warm-up: connections, first requests, pools
+    paced(WARM_UP_RATE)
+    asyncio.run(_drop_backlog(database_url))
+    print(f"paced (wrk -t2 -c{CONNECTIONS}, each thread on a fixed schedule, {DURATION_S}s each):")
+    latency_ok = True
+    for rate in RATES:
+        run = paced(rate)
+        verdict = ""
+        if rate == TARGET_RATE:
+            latency_ok = run["p99_ms"] <= 100 and run["non_2xx"] == 0 and run["rps"] >= 0.97 * rate
+            verdict = f"  (target p99 <= 100 ms) {'OK' if latency_ok else 'MISSED'}"
+        print(
+            f"  POST at {rate:5.0f} req/s: {run['rps']:6.0f} req/s done  p50 {run['p50_ms']:6.1f} ms  "
+            f"p90 {run['p90_ms']:6.1f} ms  p99 {run['p99_ms']:6.1f} ms  non-2xx {run['non_2xx']:.0f}{verdict}"
         )
-        paced_stats = wrk_run(base, paced, [str(lines), "0"])
-    else:
-        live = asyncio.run(python_load(f"{base}/health/live", None))
-        webhook_stats = asyncio.run(python_load(f"{base}/webhooks/whatsapp", bodies))
-        paced_stats = webhook_stats
+        asyncio.run(_drop_backlog(database_url))
+
+    script = tmp / "webhook.lua"
+    script.write_text(LUA)
+    live = wrk_run(f"{base}/health/live")
+    webhook_stats = wrk_run(base, script, [str(bodies_file("saturation", SATURATION_BODIES))])
     ratio = webhook_stats["rps"] / live["rps"]
+    print(f"saturation (wrk -t2 -c{CONNECTIONS}, {DURATION_S}s; latency here = connections / throughput):")
     print(
-        f"GET /health/live:           {live['rps']:8.0f} req/s  p50 {live['p50_ms']:6.1f} ms  "
-        f"p99 {live['p99_ms']:6.1f} ms  (c={CONNECTIONS}, {DURATION_S}s)"
+        f"  GET /health/live         {live['rps']:8.0f} req/s  p50 {live['p50_ms']:6.1f} ms  "
+        f"p99 {live['p99_ms']:6.1f} ms"
     )
     print(
-        f"POST /webhooks/whatsapp:    {webhook_stats['rps']:8.0f} req/s  "
-        f"p50 {webhook_stats['p50_ms']:6.1f} ms  "
-        f"p99 {webhook_stats['p99_ms']:6.1f} ms  non-2xx {webhook_stats['non_2xx']:.0f}"
+        f"  POST /webhooks/whatsapp  {webhook_stats['rps']:8.0f} req/s  "
+        f"p50 {webhook_stats['p50_ms']:6.1f} ms  p99 {webhook_stats['p99_ms']:6.1f} ms  "
+        f"non-2xx {webhook_stats['non_2xx']:.0f}"
     )
+    throughput_ok = ratio >= 0.15 and webhook_stats["rps"] >= 1000 and webhook_stats["non_2xx"] == 0
     print(
-        f"POST at {PACED_RATE} req/s offered: {paced_stats['rps']:8.0f} req/s  "
-        f"p50 {paced_stats['p50_ms']:6.1f} ms  "
-        f"p99 {paced_stats['p99_ms']:6.1f} ms  non-2xx {paced_stats['non_2xx']:.0f}  (c={CONNECTIONS})"
+        f"  acknowledgement / live = {ratio:.1%}  (targets: >= 15% and >= 1000 req/s) "
+        f"{'OK' if throughput_ok else 'MISSED'}"
     )
-    verdict = (
-        ratio >= 0.15 and webhook_stats["rps"] >= 1000 and paced_stats["p99_ms"] <= 100
-    ) and webhook_stats["non_2xx"] == 0
-    print(
-        f"acknowledgement / live = {ratio:.1%}   "
-        "(targets: >= 15%, >= 1000 req/s, p99 <= 100 ms at 1000 req/s) "
-        f"{'OK' if verdict else 'MISSED'}"
-    )
+    return throughput_ok and latency_ok
 
 
 async def end_to_end(base: str, fake: Any, *, seconds: int = E2E_SECONDS, report: bool = True) -> None:
@@ -302,7 +320,7 @@ def main() -> None:
         try:
             wait_ready(base, web)
             print("1. acknowledgement (serve --workers 2, PostgreSQL, no queue worker running)")
-            acknowledgement(base, tmp)
+            acknowledgement(base, tmp, database_url)
             asyncio.run(_drop_backlog(database_url))
             print("2. end to end (same server + 2 `hotel-agent worker`, PostgreSQL, Redis, fake Graph API)")
             worker_env = {**env, "LOG_LEVEL": "INFO"}
@@ -324,7 +342,8 @@ def main() -> None:
 
 
 async def _drop_backlog(database_url: str) -> None:
-    """The acknowledgement run queued tens of thousands of messages: not the end-to-end run's business."""
+    """A load phase with no worker running leaves tens of thousands of queued messages and jobs behind,
+    which workers would have drained: drop them, and vacuum now rather than in the next measurement."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -333,6 +352,10 @@ async def _drop_backlog(database_url: str) -> None:
         await connection.execute(text("SET LOCAL search_path TO procrastinate, public"))
         await connection.execute(text("DELETE FROM procrastinate_jobs"))
         await connection.execute(text("DELETE FROM whatsapp_inbound_messages"))
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in ("whatsapp_inbound_messages", "procrastinate.procrastinate_jobs"):
+            await autocommit.execute(text(f"VACUUM ANALYZE {table}"))
     await engine.dispose()
 
 

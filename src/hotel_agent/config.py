@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     whatsapp_templates: dict[str, WhatsAppTemplateRef] = Field(default_factory=dict)
     # Meta sends webhook payloads of up to 3 MB; the rest of the API keeps MAX_REQUEST_BODY_BYTES.
     whatsapp_max_body_bytes: int = Field(default=3 * 1024 * 1024, ge=1024)
+    # Webhook writes in flight at once per process (each on a connection of the intake's own pool).
+    whatsapp_intake_lanes: int = Field(default=4, ge=1, le=32)
     whatsapp_max_attempts: int = Field(default=5, ge=1)
     whatsapp_retry_base_seconds: float = Field(default=2.0, gt=0)
     whatsapp_retry_max_seconds: float = Field(default=300.0, gt=0)

@@ -7,6 +7,7 @@ before they are read into memory.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import uuid
@@ -20,6 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hotel_agent.ops.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 
 log = structlog.get_logger("hotel_agent.http")
+# Request ids: a random per-process prefix and a counter. Unique across processes and restarts without
+# a getrandom() call per request (seen blocking a worker for 100+ ms on a busy VM).
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_ID_COUNTER = itertools.count(1)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
 
@@ -42,7 +47,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID.match(incoming) else f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()

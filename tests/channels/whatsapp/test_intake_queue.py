@@ -102,3 +102,21 @@ async def test_when_the_job_cannot_be_queued_the_message_is_not_stored_and_meta_
     retried = await post_webhook(client, messages=[message_payload(wa_id=guest, text="hola")])
     assert retried.json()["messages_stored"] == 1
     assert len(await todo_jobs(client, guest)) == 1
+
+
+async def test_a_connection_postgresql_dropped_is_replaced_without_failing_the_delivery(
+    client: httpx.AsyncClient,
+) -> None:
+    """The message path's pool has no pre-ping: a write on a dead connection is retried once."""
+    guest = new_guest()
+    await post_webhook(client, messages=[message_payload(wa_id=guest, text="hola")])  # pool warm
+    await execute(
+        client,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    response = await post_webhook(client, messages=[message_payload(wa_id=guest, text="somos 2")])
+    assert response.status_code == 200
+    assert response.json()["messages_stored"] == 1
+    stored = await query(client, "SELECT count(*) FROM whatsapp_inbound_messages WHERE wa_id = :g", g=guest)
+    assert stored == [(2,)]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+import orjson
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hotel_agent.models import (
     WhatsAppGuest,
@@ -38,6 +39,62 @@ class QueueStats:
     depth: int
     oldest_received_at: datetime | None
     dead: int
+
+
+# One statement, so one round trip and (in autocommit) its own transaction: insert the messages that are
+# new, then queue one job per guest with a new pending message through the queue's function
+# (migrations/versions/*_queue_transactional_enqueue.py). Columns come from the rows' keys.
+_INSERT_INBOUND_AND_QUEUE = """
+WITH new AS (
+    INSERT INTO whatsapp_inbound_messages ({columns})
+    SELECT {columns}
+    FROM jsonb_populate_recordset(NULL::whatsapp_inbound_messages, CAST(:rows AS jsonb))
+    ORDER BY wamid
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING wamid, phone_number_id, wa_id, status
+), guests AS (
+    SELECT DISTINCT job.lock, job.args
+    FROM new
+    JOIN jsonb_to_recordset(CAST(:jobs AS jsonb)) AS job(wamid text, lock text, args jsonb)
+      ON job.wamid = new.wamid
+    WHERE new.status = 'pending'
+), queued AS (
+    SELECT procrastinate.hotel_agent_defer_jobs(
+        :task_name,
+        array_agg(lock ORDER BY lock),
+        array_agg(lock ORDER BY lock),
+        array_agg(args ORDER BY lock)
+    ) AS jobs
+    FROM guests
+)
+SELECT new.wamid, new.phone_number_id, new.wa_id, new.status, queued.jobs FROM new CROSS JOIN queued
+"""
+
+
+async def insert_inbound_and_queue(
+    connection: AsyncConnection,
+    rows: Sequence[dict[str, Any]],
+    jobs: Sequence[dict[str, Any]],
+    task_name: str,
+) -> list[tuple[str, str, str, str]]:
+    """PostgreSQL: store the new messages and queue their guests' jobs in one statement.
+
+    `jobs`: {"wamid", "lock", "args"} for each pending message; a guest is queued only when one of its
+    messages was new, and skipped when a job of its is already waiting. (wamid, phone_number_id, wa_id,
+    status) of each message that was new.
+    """
+    if not rows:
+        return []
+    columns = ", ".join(f'"{name}"' for name in rows[0])
+    result = await connection.execute(
+        text(_INSERT_INBOUND_AND_QUEUE.format(columns=columns)),
+        {
+            "rows": orjson.dumps(list(rows)).decode(),
+            "jobs": orjson.dumps(list(jobs)).decode(),
+            "task_name": task_name,
+        },
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in result.all()]
 
 
 class WhatsAppRepository:

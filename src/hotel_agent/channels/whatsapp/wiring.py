@@ -10,17 +10,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotel_agent.channels.whatsapp import metrics, tasks
 from hotel_agent.channels.whatsapp.client import GraphApiClient
 from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
-from hotel_agent.channels.whatsapp.service.intake import IntakeWriter, WebhookIntake
+from hotel_agent.channels.whatsapp.service.intake import WebhookIntake
+from hotel_agent.channels.whatsapp.service.intake_writer import IntakeWriter
 from hotel_agent.channels.whatsapp.service.jobs import ChannelJobs
 from hotel_agent.channels.whatsapp.service.outbox import OutboxSender
 from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
 from hotel_agent.config import Settings
 from hotel_agent.conversation.wiring import ConversationComponents
-from hotel_agent.db import create_sessionmaker, write_engine
+from hotel_agent.db import create_engine, create_sessionmaker, write_engine
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.failpoints import Failpoints
 from hotel_agent.queue import JobQueue, worker_identity
@@ -49,6 +51,7 @@ class WhatsAppChannel:
     client: GraphApiClient
     processor: MessageProcessor
     jobs: ChannelJobs
+    message_engine: AsyncEngine | None = None
     clock: Clock = utc_now
     _started_sweep: bool = False
 
@@ -76,6 +79,8 @@ class WhatsAppChannel:
     async def close(self) -> None:
         await self.queue.close()
         await self.client.aclose()
+        if self.message_engine is not None:
+            await self.message_engine.dispose()
 
 
 async def start_whatsapp(
@@ -111,11 +116,16 @@ async def start_whatsapp(
         clock=clock,
         owner_prefix=worker_identity(),
     )
-    jobs = ChannelJobs(queue)
+    jobs = ChannelJobs(queue, sessionmaker)
+    # PostgreSQL: messages take the one-statement path, on a small pool of their own (one per lane).
+    lanes = settings.whatsapp_intake_lanes
+    message_engine = create_engine(settings, pre_ping=False, pool_size=lanes) if queue.durable else None
+    writer = IntakeWriter(sessionmaker, jobs, message_engine=message_engine, lanes=lanes)
     channel = WhatsAppChannel(
         settings=settings,
         resources=resources,
-        intake=WebhookIntake(settings, IntakeWriter(sessionmaker, jobs)),
+        intake=WebhookIntake(settings, writer),
+        message_engine=message_engine,
         queue=queue,
         client=client,
         processor=processor,

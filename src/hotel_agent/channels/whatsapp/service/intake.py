@@ -1,30 +1,20 @@
-"""Webhook intake: parse, store each message once, record statuses, queue the guests with new messages.
-
-Nothing slow happens here: one INSERT ... ON CONFLICT DO NOTHING for the messages (the wamid is unique,
-so a redelivery, even a simultaneous one, is a no-op), one for the statuses, and on PostgreSQL one call
-that queues a job per guest with new messages in the same transaction, so the job and the message commit
-together (the embedded in-memory queue is fed right after the commit), all before the 2xx.
-"""
+"""Webhook intake: parse a signed delivery into rows, once per message and status; intake_writer.py stores
+them (insert-if-absent on the wamid, so a redelivery, even a simultaneous one, is a no-op) and queues the
+guests with new messages, all before the 2xx."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.channels.whatsapp import metrics
-from hotel_agent.channels.whatsapp.repository import GuestKey, WhatsAppRepository
 from hotel_agent.channels.whatsapp.schemas import ChangeValue, IntakeResult, Message, Status, WebhookPayload
 from hotel_agent.channels.whatsapp.security import tokens_match
-from hotel_agent.channels.whatsapp.service.statuses import apply_status_events
 from hotel_agent.config import Settings
-from hotel_agent.db import session_scope
 from hotel_agent.errors import BadRequestError, ForbiddenError
 
 log = structlog.get_logger("hotel_agent.whatsapp")
@@ -110,8 +100,12 @@ def conversation_id(phone_number_id: str, wa_id: str) -> str:
     return f"wa:{phone_number_id}:{wa_id}"
 
 
+class DeliveryWriter(Protocol):
+    async def write(self, delivery: Delivery) -> IntakeResult: ...
+
+
 class WebhookIntake:
-    def __init__(self, settings: Settings, writer: IntakeWriter) -> None:
+    def __init__(self, settings: Settings, writer: DeliveryWriter) -> None:
         self._settings = settings
         self._writer = writer
 
@@ -218,127 +212,3 @@ class WebhookIntake:
             "error_code": error_code,
             "payload": status.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
-
-
-class IntakeJobs(Protocol):
-    """Where the intake queues work: in its transaction when the queue can join it, else after commit."""
-
-    async def enqueue_in_transaction(
-        self, session: AsyncSession, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]]
-    ) -> bool: ...
-
-    async def enqueue(self, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]]) -> None: ...
-
-
-class IntakeWriter:
-    """Group commit: concurrent deliveries share one transaction, one INSERT and one enqueue.
-
-    Each request still gets its 2xx only after the transaction holding its messages has committed (and
-    its jobs are enqueued), and an error if that commit fails: the one-transaction-per-request rule,
-    applied to a batch. When idle a delivery is written at once; while a write is in flight, arriving
-    deliveries wait for it and go together in the next one. On 2 cores this is what lets the durable
-    acknowledgement keep up with the HTTP stack (docs/whatsapp.md has the numbers).
-    """
-
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], jobs: IntakeJobs, *, lanes: int = 4
-    ) -> None:
-        self._sessionmaker = sessionmaker
-        self._jobs = jobs
-        self._waiting: list[tuple[Delivery, asyncio.Future[IntakeResult]]] = []
-        # A few batches in flight at once, so one batch's round trips do not idle the next.
-        self._lanes = lanes
-        self._writers = 0
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                await self._write_batch(batch)
-        finally:
-            self._writers -= 1
-
-    async def write(self, delivery: Delivery) -> IntakeResult:
-        if not delivery.messages and not delivery.statuses:
-            return delivery.result
-        future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
-        self._waiting.append((delivery, future))
-        if self._writers < self._lanes:
-            self._writers += 1
-            task = asyncio.create_task(self._drain())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return await future
-
-    async def _write_batch(self, batch: list[tuple[Delivery, asyncio.Future[IntakeResult]]]) -> None:
-        try:
-            guests, resends, queued = await self._commit(batch)
-        except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        if not queued:
-            await self._jobs.enqueue(guests, resends)
-        for delivery, future in batch:
-            if not future.done():
-                future.set_result(delivery.result)
-
-    async def _commit(
-        self, batch: list[tuple[Delivery, asyncio.Future[IntakeResult]]]
-    ) -> tuple[list[GuestKey], list[tuple[int, GuestKey]], bool]:
-        owners: dict[str, Delivery] = {}
-        rows: list[dict[str, Any]] = []
-        status_owners: dict[tuple[str, str], Delivery] = {}
-        status_rows: list[dict[str, Any]] = []
-        for delivery, _ in batch:
-            for wamid, row in delivery.messages.items():
-                if wamid in owners:  # the same message in two simultaneous deliveries
-                    _duplicate(delivery, "message")
-                    continue
-                owners[wamid] = delivery
-                rows.append(row)
-            for key, row in delivery.statuses.items():
-                if key in status_owners:
-                    _duplicate(delivery, "status")
-                    continue
-                status_owners[key] = delivery
-                status_rows.append(row)
-        # One order for every batch: two batches holding the same keys wait for each other, never deadlock.
-        rows.sort(key=lambda row: str(row["wamid"]))
-        status_rows.sort(key=lambda row: (str(row["wamid"]), str(row["status"])))
-        async with session_scope(self._sessionmaker) as session:
-            repo = WhatsAppRepository.from_session(session)
-            new = await repo.insert_inbound_if_absent(rows)
-            new_statuses = await repo.insert_status_events_if_absent(status_rows)
-            reengaged = await apply_status_events(repo, new_statuses)
-            resends = []
-            for outbound_id in reengaged:
-                outbound = await repo.get_outbound(outbound_id)
-                resends.append((outbound_id, GuestKey(outbound.phone_number_id, outbound.wa_id)))
-            guests = sorted(
-                {GuestKey(pnid, wa_id) for _, pnid, wa_id, status in new if status == "pending"},
-                key=lambda g: g.lock,
-            )
-            queued = await self._jobs.enqueue_in_transaction(session, guests, resends)
-        stored = {wamid for wamid, _, _, _ in new}
-        for wamid, delivery in owners.items():
-            if wamid in stored:
-                delivery.result.messages_stored += 1
-            else:
-                _duplicate(delivery, "message")
-        stored_statuses = {(row["wamid"], row["status"]) for row in new_statuses}
-        for key, delivery in status_owners.items():
-            if key in stored_statuses:
-                delivery.result.statuses_stored += 1
-            else:
-                _duplicate(delivery, "status")
-        if new:
-            log.debug("whatsapp.messages.stored", count=len(new), deliveries=len(batch))
-        return guests, resends, queued
-
-
-def _duplicate(delivery: Delivery, kind: str) -> None:
-    delivery.result.duplicates += 1
-    metrics.DUPLICATES.labels(kind).inc()

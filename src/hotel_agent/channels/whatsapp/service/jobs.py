@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.channels.whatsapp import tasks
 from hotel_agent.channels.whatsapp.repository import GuestKey
+from hotel_agent.db import session_scope
 from hotel_agent.queue import JobQueue
 
 log = structlog.get_logger("hotel_agent.whatsapp")
 
 
 class ChannelJobs:
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(self, queue: JobQueue, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.queue = queue
+        self._sessionmaker = sessionmaker
 
     async def enqueue_in_transaction(
         self, session: AsyncSession, guests: Sequence[GuestKey], resends: Sequence[tuple[int, GuestKey]]
@@ -45,12 +47,16 @@ class ChannelJobs:
         await self.enqueue_resends(resends)
 
     async def enqueue_guests(self, guests: Sequence[GuestKey]) -> None:
+        """One statement on PostgreSQL (guests with a waiting job skipped), however many the sweep found."""
         if not guests:
             return
+        jobs = [tasks.process_guest_job(guest) for guest in guests]
         try:
-            await self.queue.defer_many(
-                tasks.PROCESS_GUEST, [tasks.process_guest_job(guest) for guest in guests]
-            )
+            if self.queue.durable:
+                async with session_scope(self._sessionmaker) as session:
+                    await self.queue.defer_in_transaction(session, tasks.PROCESS_GUEST, jobs)
+            else:
+                await self.queue.defer_many(tasks.PROCESS_GUEST, jobs)
         except Exception:
             log.warning("whatsapp.enqueue_failed", guests=len(guests), exc_info=True)
 
