@@ -118,6 +118,20 @@ async def test_modify_dates_requotes_and_changes_the_booking(client: httpx.Async
     assert changed.status is BookingStatus.CONFIRMED
 
 
+async def test_a_party_the_room_cannot_take_is_named_with_the_rooms_that_can(
+    client: httpx.AsyncClient,
+) -> None:
+    say = conversation(client)
+    reference = await book(say)
+    turn = await say(f"can I change booking {reference} to 3 adults?")
+    assert keys(turn) == ["modify.does_not_fit"]
+    reply = texts(turn)
+    assert "The Double Room doesn't take 3 adults." in reply
+    assert "Family Room" in reply
+    turn = await say("the family room")
+    assert keys(turn) == ["modify.confirm"]
+
+
 async def test_my_booking_refers_to_the_one_made_in_this_conversation(client: httpx.AsyncClient) -> None:
     say = conversation(client)
     reference = await book(say)

@@ -199,6 +199,8 @@ async def _quote(turn: Turn, booking: Booking, change: PendingChange) -> None:
             "modify.does_not_fit",
             room_name=info.name_in(turn.language),
             guests=adults + children,
+            adults=adults,
+            children=children,
             alternatives=fitting,
             reference=booking.reference,
         )
