@@ -203,3 +203,26 @@ async def test_inbound_types_are_normalised(
     if kind != "reaction":
         assert row.context_wamid == quoted
     assert row.payload["id"] == message["id"]
+
+
+async def test_a_nul_character_is_dropped_not_a_reason_to_refuse_the_message(
+    client: httpx.AsyncClient,
+) -> None:
+    """PostgreSQL text cannot hold NUL: stored without it, rather than failing (and Meta retrying) forever."""
+    guest = new_guest()
+    message = message_payload(wa_id=guest, text="hola\u0000 mundo")
+    response = await post_webhook(client, messages=[message])
+    assert response.status_code == 200
+    assert response.json()["messages_stored"] == 1
+    assert (await inbound(client, message["id"])).text == "hola mundo"
+
+
+async def test_a_message_id_longer_than_any_wamid_is_400_and_stores_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    guest = new_guest()
+    message = message_payload(wa_id=guest, text="hola")
+    message["id"] = "wamid." + "A" * 300
+    response = await post_webhook(client, messages=[message])
+    assert response.status_code == 400
+    assert await count_inbound(client, wa_id=guest) == 0

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy import text
 from tools.fake_graph_api.server import RunningFake
 
-from hotel_agent.channels.whatsapp.simulation import message_payload
+from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook
 from tests.channels.whatsapp.conftest import PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
 from tests.conftest import running_app
 
@@ -120,3 +122,41 @@ async def test_a_connection_postgresql_dropped_is_replaced_without_failing_the_d
     assert response.json()["messages_stored"] == 1
     stored = await query(client, "SELECT count(*) FROM whatsapp_inbound_messages WHERE wa_id = :g", g=guest)
     assert stored == [(2,)]
+
+
+async def test_a_delivery_the_database_refuses_fails_alone_not_its_whole_batch(
+    client: httpx.AsyncClient,
+) -> None:
+    """Concurrent deliveries share one write; when it fails, each is written again on its own."""
+    await execute(
+        client,
+        "CREATE FUNCTION test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.text = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$",
+    )
+    await execute(
+        client,
+        "CREATE TRIGGER test_refuse_poison BEFORE INSERT ON whatsapp_inbound_messages "
+        "FOR EACH ROW EXECUTE FUNCTION test_refuse_poison()",
+    )
+    intake = client.app.state.whatsapp.intake  # type: ignore[attr-defined]
+    guests = [new_guest() for _ in range(3)]
+    bodies = [
+        signed_request(webhook(PHONE_NUMBER_ID, messages=[message_payload(wa_id=guest, text=text)]), "x")[0]
+        for guest, text in zip(guests, ["hola", "poison", "olá"], strict=True)
+    ]
+    try:
+        # Gathered, the three join the writer's queue before it runs: one batch, deterministically.
+        results = await asyncio.gather(
+            *(intake.receive(body, datetime.now(UTC)) for body in bodies), return_exceptions=True
+        )
+    finally:
+        await execute(client, "DROP TRIGGER test_refuse_poison ON whatsapp_inbound_messages")
+        await execute(client, "DROP FUNCTION test_refuse_poison()")
+    assert isinstance(results[1], Exception)
+    assert [result.messages_stored for result in (results[0], results[2])] == [1, 1]  # type: ignore[union-attr]
+    for guest, expected in zip(guests, [1, 0, 1], strict=True):
+        stored = await query(
+            client, "SELECT count(*) FROM whatsapp_inbound_messages WHERE wa_id = :g", g=guest
+        )
+        assert stored == [(expected,)]
+        assert len(await todo_jobs(client, guest)) == expected

@@ -95,7 +95,7 @@ class ApiError(_Payload):
 
 class Message(_Payload):
     from_: str = Field(alias="from")
-    id: str
+    id: str = Field(min_length=1, max_length=255)  # the wamid column; Meta's are ~60 characters
     timestamp: str
     type: str
     text: Text | None = None
@@ -117,7 +117,7 @@ class Message(_Payload):
 
 
 class Status(_Payload):
-    id: str
+    id: str = Field(min_length=1, max_length=255)
     status: str
     timestamp: str
     recipient_id: str | None = None

@@ -142,6 +142,9 @@ class WebhookIntake:
         for entry in payload.entry:
             for change in entry.changes:
                 self._collect(change.field, change.value, received_at, delivery)
+        if b"\\u0000" in body:  # JSON's only way to carry a NUL, which PostgreSQL text and jsonb refuse
+            delivery.messages = {key: _without_nul(row) for key, row in delivery.messages.items()}
+            delivery.statuses = {key: _without_nul(row) for key, row in delivery.statuses.items()}
         return delivery
 
     def _collect(
@@ -192,7 +195,8 @@ class WebhookIntake:
             "message_type": normalised.message_type,
             "text": normalised.text,
             "choice_id": normalised.choice_id,
-            "context_wamid": normalised.context_wamid,
+            # Not ours to trust: a reply's context id longer than the column is dropped, not stored.
+            "context_wamid": normalised.context_wamid if len(normalised.context_wamid or "") <= 255 else None,
             "payload": message.model_dump(mode="json", by_alias=True, exclude_none=True),
             "wa_timestamp": message.sent_at,
             "received_at": received_at,
@@ -212,3 +216,14 @@ class WebhookIntake:
             "error_code": error_code,
             "payload": status.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
+
+
+def _without_nul(value: Any) -> Any:
+    """The value with NUL characters removed from every string in it (a row, its JSON payload)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value

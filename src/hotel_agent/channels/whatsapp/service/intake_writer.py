@@ -139,12 +139,25 @@ class IntakeWriter:
             self._writers -= 1
 
     async def _settle(self, batch: list[Waiting], write: Any) -> None:
-        """Run one write for the batch; answer every waiting request with its result or the error."""
+        """Run one write for the batch; answer every waiting request with its result or the error.
+
+        A failed batch of several deliveries is written again one delivery at a time, so a delivery the
+        database refuses fails alone instead of failing (and, as Meta retries it, failing again) every
+        delivery that happened to share its batch.
+        """
         if not batch:
             return
+        before = [delivery.result.model_copy() for delivery, _ in batch]
         try:
             await write(batch)
         except Exception as exc:
+            if len(batch) > 1:
+                log.warning("whatsapp.intake.batch_failed", deliveries=len(batch), error=type(exc).__name__)
+                for (delivery, _), result in zip(batch, before, strict=True):
+                    delivery.result = result
+                for waiting in batch:
+                    await self._settle([waiting], write)
+                return
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
