@@ -55,6 +55,10 @@ def guests(result: dict[str, object]) -> dict[str, object]:
         ("pt", "pra mim e meu marido", {"adults": 2}),
         ("pt", "Somos 2 adultos e 2 miúdos", {"adults": 2, "children": 2}),
         ("pt", "mudar pra 3 pessoas", {"adults": 3}),
+        ("pt", "eu minha esposa e os 2 filhos", {"adults": 2, "children": 2}),
+        ("es", "yo con mis 2 hijos", {"adults": 1, "children": 2}),
+        ("es", "yo mi esposo y mis 3 hijos", {"adults": 2, "children": 3}),
+        ("en", "me with my 2 kids", {"adults": 1, "children": 2}),
     ],
 )
 def test_guests(extract: Extract, lang: str, text: str, expected: dict[str, object]) -> None:
@@ -83,6 +87,8 @@ def test_guests(extract: Extract, lang: str, text: str, expected: dict[str, obje
         ("pt", "quero falar com uma pessoa"),
         ("pt", "menor de idade pode se hospedar sozinho?"),
         ("pt", "reserva pra mim o quarto duplo"),
+        ("es", "yo mi reserva la hice ayer"),
+        ("en", "tell me my booking"),
         ("pt", "custa 200 reais"),
     ],
 )

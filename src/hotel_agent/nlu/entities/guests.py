@@ -149,7 +149,9 @@ class GuestGrammar:
             r"(?<![\w])(?:(?:para|pra|pa|for|p/)\s+(?:mi|mim|me|myself|eu)(?=\s*(?:$|[,.!?;]|(?:y|e|and|"
             r"con|com|with|solo|sola|sozinh[oa]|el|la|o|a|de|del|do|da|en|em|no|na|on|this|next|"
             r"from|desde|hoy|hoje|manana|amanha)(?![\w])))|eu\s*(?:,|e)|yo\s*(?:,|y)|"
-            r"(?:me|i|yo|eu)\s*(?:,|and|plus|\+|mas|mais)|(?:and|y|e)\s+(?:i|me|yo|eu|para\s+mi|para\s+mim|"
+            r"(?:me|i|yo|eu)\s*(?:,|and|plus|\+|mas|mais|with|con|com)|"
+            r"(?:yo|eu)(?=\s+(?:mi|mis|minha|meu|meus|minhas)\s)|"
+            r"(?:and|y|e)\s+(?:i|me|yo|eu|para\s+mi|para\s+mim|"
             r"pra\s+mim))(?![\w])"
         )
         self.companion = re.compile(
