@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hotel_agent.channels.whatsapp import metrics, tasks
@@ -151,7 +151,7 @@ class IntakeWriter:
         try:
             await write(batch)
         except Exception as exc:
-            if len(batch) > 1:
+            if len(batch) > 1 and _refused_by_database(exc):
                 log.warning("whatsapp.intake.batch_failed", deliveries=len(batch), error=type(exc).__name__)
                 for (delivery, _), result in zip(batch, before, strict=True):
                     delivery.result = result
@@ -206,6 +206,17 @@ class IntakeWriter:
         rows.tally({wamid for wamid, _, _, _ in new}, {(row["wamid"], row["status"]) for row in new_statuses})
         if not queued:
             await self._jobs.enqueue(guests, resends)
+
+
+def _refused_by_database(exc: Exception) -> bool:
+    """The database answered and said no (a value, a constraint, a trigger), as opposed to not answering:
+    only then can writing the deliveries one by one tell the good from the bad; when it is down, one
+    failure per batch is enough."""
+    return (
+        isinstance(exc, DBAPIError)
+        and not isinstance(exc, OperationalError | InterfaceError)
+        and not exc.connection_invalidated
+    )
 
 
 def _duplicate(delivery: Delivery, kind: str) -> None:
