@@ -22,7 +22,7 @@ from hotel_agent.kit.state import MemoryStateBackend, RedisStateBackend, StateBa
 from hotel_agent.migrations import upgrade
 from hotel_agent.nlu.service import NluService
 from hotel_agent.pms.local.seed import seed_demo_hotel
-from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, require_service
+from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, require_postgres, require_redis
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
@@ -30,7 +30,7 @@ os.environ.setdefault("ENVIRONMENT", "development")
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh database for this test run on the machine's PostgreSQL, migrated once, dropped after."""
-    require_service("PostgreSQL", "127.0.0.1", 5432)
+    require_postgres()
     import asyncio
 
     name = f"ha_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -103,7 +103,7 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture
 def redis_url() -> str:
-    require_service("Redis", "127.0.0.1", 6379)
+    require_redis()
     return REDIS_URL
 
 

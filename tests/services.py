@@ -9,6 +9,7 @@ import os
 import socket
 
 import pytest
+from sqlalchemy.engine import make_url
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -24,12 +25,24 @@ def reachable(host: str, port: int) -> bool:
 
 
 def require_service(name: str, host: str, port: int) -> None:
+    """Skip the test when the service is down, except under CI=true, where that fails it instead."""
     if reachable(host, port):
         return
     message = f"{name} is not reachable at {host}:{port}"
     if IN_CI:
         pytest.fail(f"{message}; CI=true requires it", pytrace=False)
     pytest.skip(message)
+
+
+def require_postgres() -> None:
+    """The PostgreSQL of TEST_POSTGRES_URL (not a fixed address: the URL is what the tests connect to)."""
+    url = make_url(POSTGRES_ADMIN_URL)
+    require_service("PostgreSQL", url.host or "127.0.0.1", url.port or 5432)
+
+
+def require_redis() -> None:
+    url = make_url(REDIS_URL)
+    require_service("Redis", url.host or "127.0.0.1", url.port or 6379)
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hotel_agent.migrations import downgrade, upgrade
 from hotel_agent.models import Base
-from tests.services import POSTGRES_ADMIN_URL, require_service
+from tests.services import POSTGRES_ADMIN_URL, require_postgres
 
 
 async def _diff(url: str) -> list[object]:
@@ -40,7 +40,7 @@ def test_round_trip_on_sqlite(tmp_path: Path) -> None:
 
 
 def test_round_trip_on_postgresql() -> None:
-    require_service("PostgreSQL", "127.0.0.1", 5432)
+    require_postgres()
     name = f"ha_mig_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = make_url(POSTGRES_ADMIN_URL)
 

@@ -17,7 +17,7 @@ from hotel_agent.config import DEV_WHATSAPP_PHONE_NUMBER_ID, Settings
 from hotel_agent.migrations import upgrade
 from tests.channels.whatsapp.cluster import fresh_database
 from tests.conftest import _seed, make_settings
-from tests.services import require_service
+from tests.services import require_postgres
 
 APP_SECRET = "dev-whatsapp-app-secret"
 PHONE_NUMBER_ID = DEV_WHATSAPP_PHONE_NUMBER_ID
@@ -35,7 +35,7 @@ def whatsapp_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def whatsapp_postgres_url() -> Iterator[str]:
-    require_service("PostgreSQL", "127.0.0.1", 5432)
+    require_postgres()
     with fresh_database() as url:
         yield url
 

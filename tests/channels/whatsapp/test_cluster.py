@@ -24,7 +24,7 @@ from hotel_agent.channels.whatsapp.simulation import message_payload, new_wamid,
 from hotel_agent.models import Booking, WhatsAppInboundMessage, WhatsAppOutboundMessage
 from tests.channels.whatsapp.cluster import ROOT, Cluster, cluster_env, fresh_database
 from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest
-from tests.services import require_service
+from tests.services import require_postgres, require_redis
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +36,8 @@ TEMPLATES = {"*": {"name": "reply_followup", "languages": {"en": "en_US", "es": 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    require_service("Redis", "127.0.0.1", 6379)
+    require_postgres()
+    require_redis()
     logs = tmp_path_factory.mktemp("cluster")
     with fresh_database() as database_url, running_fake() as fake:
         failpoints = [f"whatsapp.{point}@{wamid}" for point, wamid in KILLED.items()]
