@@ -49,6 +49,16 @@ DEFER_IN_TRANSACTION = text(
 )
 
 
+def split_job(job: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """A job description {"lock", optional "queueing_lock", **arguments} as (lock, queueing lock, arguments).
+
+    The queueing lock defaults to the lock: one waiting job per key.
+    """
+    arguments = dict(job)
+    lock = arguments.pop("lock")
+    return lock, arguments.pop("queueing_lock", None) or lock, arguments
+
+
 class EmbeddedConnector(testing.InMemoryConnector):
     """procrastinate's in-memory connector, for one process on SQLite.
 
@@ -124,9 +134,7 @@ class JobQueue:
         task = self.app.tasks[task_name]
         deferrers = []
         for job in jobs:
-            arguments = dict(job)
-            lock = arguments.pop("lock")
-            queueing_lock = arguments.pop("queueing_lock", None) or lock
+            lock, queueing_lock, arguments = split_job(job)
             deferrers.append((task.configure(lock=lock, queueing_lock=queueing_lock), lock, arguments))
         try:
             await self.app.job_manager.batch_defer_jobs_async(
@@ -157,10 +165,9 @@ class JobQueue:
             return 0
         locks, queueing_locks, arguments = [], [], []
         for job in jobs:
-            values = dict(job)
-            lock = values.pop("lock")
+            lock, queueing_lock, values = split_job(job)
             locks.append(lock)
-            queueing_locks.append(values.pop("queueing_lock", None) or lock)
+            queueing_locks.append(queueing_lock)
             arguments.append(json.dumps(values))
         result = await session.execute(
             DEFER_IN_TRANSACTION,

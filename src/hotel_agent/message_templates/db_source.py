@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hotel_agent.message_templates.repository import TemplateRepository, TemplateVersionRepository
 from hotel_agent.message_templates.samples import revive
 from hotel_agent.message_templates.schemas import TemplateEntry
-from hotel_agent.message_templates.source import InMemoryTemplateSource
+from hotel_agent.message_templates.source import EntryIndex, InMemoryTemplateSource
 from hotel_agent.models import Template, TemplateVersion
 
 logger = structlog.get_logger(__name__)
@@ -42,12 +42,12 @@ def entry_for(template: Template, version: TemplateVersion) -> TemplateEntry:
     )
 
 
-class DatabaseTemplateSource:
+class DatabaseTemplateSource(EntryIndex):
     """A `TemplateSource` over the active versions in the database."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__()
         self._sessionmaker = sessionmaker
-        self._entries: dict[tuple[str, str], TemplateEntry] = {}
         self._previous: dict[tuple[str, str], tuple[TemplateEntry, ...]] = {}
         self._ids: dict[int, tuple[str, str]] = {}
         self._listeners: list[Listener] = []
@@ -55,16 +55,7 @@ class DatabaseTemplateSource:
         self._lock = asyncio.Lock()
         self.stamp: tuple[int, int] | None = None
 
-    # TemplateSource
-
-    def get(self, key: str, language: str) -> TemplateEntry | None:
-        return self._entries.get((key, language))
-
-    def keys(self) -> set[str]:
-        return {key for key, _ in self._entries}
-
-    def languages(self) -> set[str]:
-        return {language for _, language in self._entries}
+    # TemplateSource (get, keys, languages: EntryIndex)
 
     def previous(self, key: str, language: str) -> Sequence[TemplateEntry]:
         """Versions that were live before the current one, most recently live first."""
@@ -72,9 +63,6 @@ class DatabaseTemplateSource:
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
     # Loading
 

@@ -260,25 +260,9 @@ class TemplateService:
                 )
             except TemplateRenderError:
                 continue
-            logger.error(
-                "templates.render_failed",
-                key=key,
-                language=current.language,
-                version=current.version,
-                error=error.detail,
-                used_version=entry.version,
-            )
-            record_render_failure(key, current.language, "previous_version")
+            _report_render_failure(current, error, used=entry)
             return entry, text, not same_language
-        logger.error(
-            "templates.render_failed",
-            key=key,
-            language=current.language,
-            version=current.version,
-            error=error.detail,
-            used_version=None,
-        )
-        record_render_failure(key, current.language, "failed")
+        _report_render_failure(current, error, used=None)
         raise error
 
     def _compile_fallback(self, entry: TemplateEntry) -> Template:
@@ -330,3 +314,18 @@ def _truncate(entry: TemplateEntry, text: str, max_length: int) -> str:
         "templates.truncated", key=entry.key, language=entry.language, length=len(text), max_length=max_length
     )
     return text[: max_length - 1].rstrip() + "…"
+
+
+def _report_render_failure(
+    current: TemplateEntry, error: TemplateRenderError, used: TemplateEntry | None
+) -> None:
+    """Log and count a live version that failed to render, and what was sent instead (if anything)."""
+    logger.error(
+        "templates.render_failed",
+        key=current.key,
+        language=current.language,
+        version=current.version,
+        error=error.detail,
+        used_version=used.version if used is not None else None,
+    )
+    record_render_failure(current.key, current.language, "previous_version" if used is not None else "failed")

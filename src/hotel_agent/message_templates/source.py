@@ -48,11 +48,30 @@ class TemplateSource(Protocol):
         ...
 
 
-class InMemoryTemplateSource:
+class EntryIndex:
+    """The `TemplateSource` reads over a dict of entries by (key, language), shared by every source."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], TemplateEntry] = {}
+
+    def get(self, key: str, language: str) -> TemplateEntry | None:
+        return self._entries.get((key, language))
+
+    def keys(self) -> set[str]:
+        return {key for key, _ in self._entries}
+
+    def languages(self) -> set[str]:
+        return {language for _, language in self._entries}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class InMemoryTemplateSource(EntryIndex):
     """Entries held in a dict: the base of the YAML source, and handy for tests and previews."""
 
     def __init__(self, entries: Iterable[TemplateEntry] = ()) -> None:
-        self._entries: dict[tuple[str, str], TemplateEntry] = {}
+        super().__init__()
         for entry in entries:
             self.add(entry)
 
@@ -67,21 +86,9 @@ class InMemoryTemplateSource:
             entry = replace(entry, language=language)
         self._entries[(entry.key, language)] = entry
 
-    def get(self, key: str, language: str) -> TemplateEntry | None:
-        return self._entries.get((key, language))
-
-    def keys(self) -> set[str]:
-        return {key for key, _ in self._entries}
-
-    def languages(self) -> set[str]:
-        return {language for _, language in self._entries}
-
     def entries(self) -> list[TemplateEntry]:
         """Every entry in the order it was added (catalog file order, for imports and exports)."""
         return list(self._entries.values())
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 class YamlTemplateSource(InMemoryTemplateSource):

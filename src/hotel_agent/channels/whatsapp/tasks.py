@@ -23,6 +23,7 @@ from procrastinate import exceptions as queue_exceptions
 
 from hotel_agent.channels.whatsapp.repository import GuestKey
 from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
+from hotel_agent.queue import split_job
 
 log = structlog.get_logger("hotel_agent.whatsapp")
 
@@ -37,12 +38,13 @@ def _processor(context: JobContext) -> MessageProcessor:
 
 
 async def _follow_up(context: JobContext, task_name: str, delay: float, job: dict[str, Any]) -> None:
-    options = {"lock": job.pop("lock"), "queueing_lock": job.pop("queueing_lock", None)}
-    options["queueing_lock"] = options["queueing_lock"] or options["lock"]
-    deferrer = context.app.configure_task(task_name, schedule_in={"seconds": delay}, **options)
+    lock, queueing_lock, arguments = split_job(job)
+    deferrer = context.app.configure_task(
+        task_name, schedule_in={"seconds": delay}, lock=lock, queueing_lock=queueing_lock
+    )
     # AlreadyEnqueued: a job for this guest is already waiting, and it picks the work up.
     with contextlib.suppress(queue_exceptions.AlreadyEnqueued):
-        await deferrer.defer_async(**job)
+        await deferrer.defer_async(**arguments)
 
 
 async def process_guest(context: JobContext, phone_number_id: str, wa_id: str) -> None:

@@ -30,6 +30,7 @@ from hotel_agent.channels.whatsapp.schemas import IntakeResult
 from hotel_agent.channels.whatsapp.service.intake import Delivery
 from hotel_agent.channels.whatsapp.service.statuses import apply_status_events
 from hotel_agent.db import session_scope
+from hotel_agent.queue import split_job
 
 log = structlog.get_logger("hotel_agent.whatsapp")
 
@@ -54,6 +55,9 @@ class _Rows:
     message_owners: dict[str, Delivery] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     status_owners: dict[tuple[str, str], Delivery] = field(default_factory=dict)
+    # The same message or status in two deliveries of the batch: counted by `tally`, once written, so a
+    # failed write leaves every delivery's result untouched.
+    repeated: list[tuple[Delivery, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, batch: Sequence[Waiting]) -> _Rows:
@@ -61,13 +65,13 @@ class _Rows:
         for delivery, _ in batch:
             for wamid, row in delivery.messages.items():
                 if wamid in rows.message_owners:  # the same message in two simultaneous deliveries
-                    _duplicate(delivery, "message")
+                    rows.repeated.append((delivery, "message"))
                     continue
                 rows.message_owners[wamid] = delivery
                 rows.messages.append(row)
             for key, row in delivery.statuses.items():
                 if key in rows.status_owners:
-                    _duplicate(delivery, "status")
+                    rows.repeated.append((delivery, "status"))
                     continue
                 rows.status_owners[key] = delivery
                 rows.statuses.append(row)
@@ -77,6 +81,8 @@ class _Rows:
         return rows
 
     def tally(self, stored: set[str], stored_statuses: set[tuple[str, str]]) -> None:
+        for delivery, kind in self.repeated:
+            _duplicate(delivery, kind)
         for wamid, delivery in self.message_owners.items():
             if wamid in stored:
                 delivery.result.messages_stored += 1
@@ -147,14 +153,11 @@ class IntakeWriter:
         """
         if not batch:
             return
-        before = [delivery.result.model_copy() for delivery, _ in batch]
         try:
             await write(batch)
         except Exception as exc:
             if len(batch) > 1 and _refused_by_database(exc):
                 log.warning("whatsapp.intake.batch_failed", deliveries=len(batch), error=type(exc).__name__)
-                for (delivery, _), result in zip(batch, before, strict=True):
-                    delivery.result = result
                 for waiting in batch:
                     await self._settle([waiting], write)
                 return
@@ -172,8 +175,10 @@ class IntakeWriter:
         jobs = []
         for row in rows.messages:
             if row["status"] == "pending":
-                job = tasks.process_guest_job(GuestKey(row["phone_number_id"], row["wa_id"]))
-                jobs.append({"wamid": row["wamid"], "lock": job.pop("lock"), "args": job})
+                lock, _, arguments = split_job(
+                    tasks.process_guest_job(GuestKey(row["phone_number_id"], row["wa_id"]))
+                )
+                jobs.append({"wamid": row["wamid"], "lock": lock, "args": arguments})
         for attempt in (1, 2):
             try:
                 async with self._message_engine.connect() as connection:

@@ -10,6 +10,7 @@ arrival, any duplicate and any concurrency end in the same state. `failed` ranks
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
@@ -38,29 +39,26 @@ async def apply_status_events(repo: WhatsAppRepository, events: Sequence[dict[st
             continue
         errors = (event.get("payload") or {}).get("errors") or [{}]
         first = errors[0] if isinstance(errors, list) and errors else {}
-        outbound_id = await repo.advance_delivery_status(
+        failed = event["status"] == "failed"
+        advance = partial(
+            repo.advance_delivery_status,
             wamid=event["wamid"],
             status=event["status"],
             rank=rank,
             at=event["occurred_at"],
             error_code=event.get("error_code"),
-            error_title=(first.get("title") or None) if event["status"] == "failed" else None,
+            error_title=(first.get("title") or None) if failed else None,
             error_detail=((first.get("error_data") or {}).get("details") or first.get("message"))
-            if event["status"] == "failed"
+            if failed
             else None,
         )
+        outbound_id = await advance()
         if outbound_id is None:
             # Not known by this wamid: maybe a send whose answer a crash lost; our callback data says.
             lost = outbound_id_from_callback(event.get("callback_data"))
             if lost is not None and await repo.adopt_wamid(lost, event["wamid"], event["occurred_at"]):
-                outbound_id = await repo.advance_delivery_status(
-                    wamid=event["wamid"],
-                    status=event["status"],
-                    rank=rank,
-                    at=event["occurred_at"],
-                    error_code=event.get("error_code"),
-                )
-        if outbound_id is not None and event["status"] == "failed" and event.get("error_code") == 131047:
+                outbound_id = await advance()
+        if outbound_id is not None and failed and event.get("error_code") == 131047:
             reengage.append(outbound_id)
     return reengage
 
