@@ -200,7 +200,9 @@ async def test_a_worker_killed_at_any_step_answers_once_and_books_once(cluster: 
     await asyncio.gather(*(post(cluster, message) for message in confirmations))
     await wait_done(cluster, list(KILLED.values()), within=90)
 
-    assert len(cluster.deaths) - deaths_before == len(KILL_POINTS), cluster.deaths
+    # Two failpoints of jobs claimed by one worker can fire together and cost one death between them;
+    # `attempts >= 2` below proves that every point killed its job's worker.
+    assert 1 <= len(cluster.deaths) - deaths_before <= len(KILL_POINTS), cluster.deaths
     assert all(code == -9 for code in cluster.deaths[deaths_before:])
     for point, wamid in KILLED.items():
         replies = await replies_of(cluster, wamid)
