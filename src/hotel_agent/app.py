@@ -27,6 +27,7 @@ from hotel_agent.nlu import endpoints as nlu_endpoints
 from hotel_agent.nlu.service import NluService
 from hotel_agent.ops import health
 from hotel_agent.ops.heap import freeze_startup_heap
+from hotel_agent.ops.lifecycle import Lifecycle
 from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hotel_agent.resources import build_resources
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
         settings.check_secrets()
+        app.state.lifecycle.install()
         resources = await build_resources(settings)
         app.state.resources = resources
         templates: TemplateRuntime | None
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
         description="Virtual hotel receptionist: guest conversations in en/es/pt against the hotel's PMS.",
         lifespan=lifespan,
     )
+    # Read by /health/ready: 503 from the first SIGTERM on (docs/deploy.md, graceful stop).
+    app.state.lifecycle = Lifecycle(settings.shutdown_drain_seconds)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(admin_endpoints.auth_router)

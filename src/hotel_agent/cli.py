@@ -94,6 +94,8 @@ def serve(
             log_config=None,
             proxy_headers=True,
             access_log=False,
+            # SIGTERM: in-flight requests get this long, then the lifespan shutdown runs (ops/lifecycle.py).
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_graceful_seconds)),
         )
     finally:
         if workers > 1 and os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").startswith(tempfile.gettempdir()):

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64)
+    # Graceful stop of a web process (ops/lifecycle.py, docs/deploy.md): after SIGTERM /health/ready
+    # answers 503 for SHUTDOWN_DRAIN_SECONDS while requests are still served (a load balancer that
+    # polls readiness stops sending), then the listener closes and in-flight requests get up to
+    # SHUTDOWN_GRACEFUL_SECONDS to finish.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0, le=300)
+    shutdown_graceful_seconds: float = Field(default=30.0, gt=0, le=600)
 
     database_url: str = "sqlite+aiosqlite:///./var/hotel_agent.db"
     database_pool_size: int = Field(default=10, ge=1)
@@ -138,6 +144,8 @@ class Settings(BaseSettings):
     queue_heartbeat_seconds: float = Field(default=5.0, gt=0)
     queue_stalled_seconds: float = Field(default=30.0, gt=0)
     queue_sweep_seconds: float = Field(default=10.0, gt=0)
+    # On SIGTERM a worker takes no new job and gives its running jobs this long to finish.
+    queue_shutdown_graceful_seconds: float = Field(default=10.0, gt=0, le=600)
     # Testing only: "name" or "name@key" points where a worker kills itself (kit/failpoints.py).
     failpoints: list[str] = Field(default_factory=list)
     failpoints_dir: Path | None = None

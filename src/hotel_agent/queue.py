@@ -193,7 +193,7 @@ class JobQueue:
                 fetch_job_polling_interval=1.0 if self.durable else 0.05,
                 update_heartbeat_interval=settings.queue_heartbeat_seconds,
                 stalled_worker_timeout=settings.queue_stalled_seconds,
-                shutdown_graceful_timeout=10.0,
+                shutdown_graceful_timeout=settings.queue_shutdown_graceful_seconds,
             ),
             name="queue-worker",
         )

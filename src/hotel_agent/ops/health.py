@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -66,9 +66,16 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/ready", responses={503: {"description": "a dependency is unreachable"}})
-async def ready(resources: ResourcesDep) -> JSONResponse:
-    """Database and Redis reachable (and the PMS when CHECK_PMS_IN_READINESS=true)."""
+@router.get(
+    "/health/ready",
+    responses={503: {"description": "a dependency is unreachable, or the process is stopping"}},
+)
+async def ready(request: Request, resources: ResourcesDep) -> JSONResponse:
+    """Database and Redis reachable (and the PMS when CHECK_PMS_IN_READINESS=true); 503 once stopping."""
+    lifecycle = getattr(request.app.state, "lifecycle", None)
+    if lifecycle is not None and lifecycle.draining:
+        body = {"status": "shutting_down", "failing": ["shutdown"], "checks": {}}
+        return JSONResponse(body, status_code=503)
     checker: ReadinessChecker = resources.extras.setdefault("readiness", ReadinessChecker(resources))
     checks = await checker.check()
     failing = [name for name, result in checks.items() if not result["ok"]]
