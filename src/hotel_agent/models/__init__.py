@@ -1,8 +1,12 @@
 """SQLAlchemy tables, one file per table, all registered on one metadata for Alembic."""
 
+from hotel_agent.models.ab_test_outcome import AbTestOutcome
 from hotel_agent.models.admin_user import AdminUser
 from hotel_agent.models.base import Base
 from hotel_agent.models.booking import Booking
+from hotel_agent.models.experiment import Experiment
+from hotel_agent.models.experiment_event import ExperimentEvent
+from hotel_agent.models.experiment_exposure import ExperimentExposure
 from hotel_agent.models.handoff import Handoff
 from hotel_agent.models.hotel import Hotel
 from hotel_agent.models.room_type import RoomType
@@ -16,9 +20,13 @@ from hotel_agent.models.whatsapp_outbound_message import WhatsAppOutboundMessage
 from hotel_agent.models.whatsapp_status_event import WhatsAppStatusEvent
 
 __all__ = [
+    "AbTestOutcome",
     "AdminUser",
     "Base",
     "Booking",
+    "Experiment",
+    "ExperimentEvent",
+    "ExperimentExposure",
     "Handoff",
     "Hotel",
     "RoomType",
