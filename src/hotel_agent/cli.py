@@ -41,11 +41,29 @@ def version() -> None:
 @app.command()
 def migrate(
     revision: Annotated[str, typer.Option(help="Target revision; 'head' is the newest.")] = "head",
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Change nothing; exit 0 at head, 3 behind (or never migrated), 4 ahead of this code, "
+            "1 when the database cannot be read.",
+        ),
+    ] = False,
 ) -> None:
-    """Apply database migrations to DATABASE_URL."""
+    """Apply database migrations to DATABASE_URL (or, with --check, say where the database stands)."""
     from hotel_agent.migrations import upgrade
 
     settings = get_settings()
+    if check:
+        from hotel_agent.migrations import check as check_schema
+
+        try:
+            result = check_schema(settings.database_url)
+        except Exception as exc:
+            typer.echo(f"cannot read the database's revision: {type(exc).__name__}: {exc}"[:400], err=True)
+            raise typer.Exit(1) from None
+        typer.echo(result.describe())
+        raise typer.Exit(result.exit_code)
     upgrade(settings.database_url, revision)
     typer.echo(f"database migrated to {revision}")
 
