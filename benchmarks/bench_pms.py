@@ -141,7 +141,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                             checkout=checkout,
                             adults=adults,
                             room_type=rng.choice(offers).room_type,
-                            guest=GuestDetails(name=f"Guest {number}", email=f"guest{number}@example.com"),
+                            guest=GuestDetails(
+                                name=f"Guest {number}",
+                                email=f"guest{number}@example.com",
+                                phone="+351912345678",
+                            ),
                             idempotency_key=f"bench-{number}-{rng.random()}",
                         )
                     )

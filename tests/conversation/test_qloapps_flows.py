@@ -80,7 +80,7 @@ async def test_booking_lookup_and_cancellation_in_qloapps(
     assert "General Rooms" in texts(turn)
     turn = await say("1")
     assert keys(turn) == ["booking.ask_guest_details"]
-    turn = await say("Ana Souza, ana.souza@example.com")
+    turn = await say("Ana Souza, ana.souza@example.com, +351 912 345 678")
     assert keys(turn) == ["booking.summary"]
     before = qloapps.emulator.booking_count
     turn = await say("yes")

@@ -59,7 +59,7 @@ def request(offset: int = 0, nights: int = 2, key: str | None = None) -> Booking
         checkout=checkout,
         adults=2,
         room_type="1",
-        guest=GuestDetails(name="Ana Sousa", email="ana@example.com"),
+        guest=GuestDetails(name="Ana Sousa", email="ana@example.com", phone="+351912345678"),
         idempotency_key=key,
     )
 

@@ -15,9 +15,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the webservice key clients must send")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every API request")
+    parser.add_argument(
+        "--shop-domain", default="", help="redirect (302) requests whose Host is not this host[:port]"
+    )
     args = parser.parse_args()
     emulator = Emulator(api_key=args.api_key)
-    emulator.set_faults(latency_ms=args.latency_ms)
+    emulator.set_faults(latency_ms=args.latency_ms, shop_domain=args.shop_domain)
     print(f"QloApps emulator on http://{args.host}:{args.port}/api/  key={args.api_key}")
     uvicorn.run(create_app(emulator), host=args.host, port=args.port, log_level="warning")
 

@@ -8,7 +8,12 @@ Same URLs (`/api/...` and `/webservice/dispatcher.php?url=...`), auth (Basic wit
 Admin switches, outside `/api`:
 
     GET/POST/DELETE /__emulator__/faults   {"latency_ms", "error_rate", "status", "timeout",
-                                            "down", "hang_after_commit", "hang_seconds"}
+                                            "down", "hang_after_commit", "hang_seconds",
+                                            "shop_domain"}
+
+`shop_domain` ("host[:port]") makes the emulator behave like a QloApps whose shop domain is set: a
+request whose Host header is not exactly that domain gets a 302 to the same path on it, as a live
+QloApps 1.6.1 does (issue 11).
     POST /__emulator__/reset               back to the demo data, faults cleared
     GET  /__emulator__/state               counts of bookings, customers and requests served
 """
@@ -91,6 +96,7 @@ class Faults:
     down: bool = False
     hang_after_commit: int = 0  # next N booking writes commit, then hang for hang_seconds
     hang_seconds: float = 30.0
+    shop_domain: str = ""  # when set, any other Host header is redirected there (302)
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -162,6 +168,36 @@ def is_date(value: Any) -> bool:
     return True
 
 
+PHONE_NUMBER_RE = re.compile(r"^[+0-9. ()/-]*$")
+
+
+def php_empty(value: Any) -> bool:
+    """`!$value || empty(trim($value))` for a decoded JSON/XML value: missing, "", "0", 0, [], {}."""
+    if value is None or isinstance(value, dict | list):
+        return not value
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value == 0
+    text = str(value)
+    return text in ("", "0") or not text.strip()
+
+
+def is_phone_number(value: str) -> bool:
+    """PrestaShop's Validate::isPhoneNumber."""
+    return bool(PHONE_NUMBER_RE.match(value))
+
+
+def _price(value: Any) -> Decimal | None:
+    """A price override as PHP reads it (Tools::ps_round to 6 places); None when absent or unreadable."""
+    if value is None or isinstance(value, dict | list) or str(value).strip() == "":
+        return None
+    try:
+        return Decimal(str(value).strip()).quantize(Decimal("0.000001"))
+    except ArithmeticError:
+        return None
+
+
 def as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
@@ -212,6 +248,11 @@ class Emulator:
     async def handle(self, request: Request, resource_path: str) -> Response:
         self.requests[f"{request.method} {resource_path.split('/')[0] or '/'}"] += 1
         faults = self.faults
+        host = request.headers.get("host", "")
+        if faults.shop_domain and host != faults.shop_domain:
+            # PrestaShop sends every request for another host to its canonical shop URL.
+            target = request.url.replace(netloc=faults.shop_domain)
+            return Response(b"", status_code=302, headers={"Location": str(target)})
         if faults.down:
             return Response(
                 "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
@@ -986,7 +1027,9 @@ class Emulator:
             ("email", "email"),
             ("phone", "phone number"),
         ):
-            if not isinstance(customer_detail.get(key), str | int) or not str(customer_detail[key]).strip():
+            # `!$value || empty(trim($value))` in validatePostRequest: PHP also takes "0" for empty,
+            # which is why the placeholder phone "0" is refused by a real QloApps.
+            if php_empty(customer_detail.get(key)):
                 raise WsError(400, 404, f"Please provide a valid {label}.")
         address_keys = ("address", "city", "country_code", "state_code", "zip")
         if any(key in customer_detail for key in address_keys):
@@ -1018,15 +1061,19 @@ class Emulator:
             raise WsError(400, 404, "Invalid payment status.")
 
         customer = store.customer_by_email(str(customer_detail["email"]))
+        phone = str(customer_detail["phone"]).strip()
         if customer is None:
             customer = store.add_customer(
                 {
                     "firstname": str(customer_detail["firstname"]),
                     "lastname": str(customer_detail["lastname"]),
                     "email": str(customer_detail["email"]),
-                    "phone": str(customer_detail["phone"]),
+                    "phone": phone if is_phone_number(phone) else "",
                 }
             )
+        elif is_phone_number(phone):
+            # processCustomer: the phone is stored only when Validate::isPhoneNumber accepts it.
+            customer["phone"] = phone
         state = {
             1: {1: STATE_PAYMENT_ACCEPTED, 2: STATE_PARTIAL_PAYMENT}.get(
                 payment_status or 3, STATE_AWAITING_PAYMENT
@@ -1078,7 +1125,8 @@ class Emulator:
                         if "child" in room
                         else len(_shape(room.get("child_ages", []), "child_age"))
                     )
-                store.add_line(order, type_id, room_id, date_from, date_to, adults, children)
+                price = _price(room.get("unit_price_without_tax")) if room is not None else None
+                store.add_line(order, type_id, room_id, date_from, date_to, adults, children, price)
 
     def _update_booking(self, data: dict[str, Any]) -> Order:
         store = self.store

@@ -5,7 +5,8 @@ Executive, Luxury at 1000/1500/2000/2500 a night before 4% tax), five rooms each
 customers live in memory, so availability goes down as rooms are booked and back up on cancel.
 
 Prices follow the recording: an availability quote adds the auto-added services (250 a night) to the
-room price, a booking made through the API does not (fixtures 32 and 57).
+room price, a booking made through the API does not (fixtures 32 and 57) unless the request sets the
+room's price for the stay (`rooms[].unit_price_without_tax`, API.md §5.1), which then is the price.
 """
 
 from __future__ import annotations
@@ -319,6 +320,7 @@ class Store:
         date_to: date,
         adults: int,
         children: int,
+        price_tax_excl: Decimal | None = None,
     ) -> RoomLine:
         existing = next(
             (line.id_order_detail for line in self.order_lines(order.id) if line.id_product == type_id), None
@@ -337,7 +339,11 @@ class Store:
             date_to=date_to,
             adults=adults,
             children=children,
-            price_tax_excl=self.room_type_price(type_id) * len(nights(date_from, date_to)),
+            price_tax_excl=(
+                price_tax_excl
+                if price_tax_excl is not None
+                else self.room_type_price(type_id) * len(nights(date_from, date_to))
+            ),
             date_add=self.now(),
         )
         self._next_line += 1

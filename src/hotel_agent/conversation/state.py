@@ -10,6 +10,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from hotel_agent.kit.state import StateBackend
+from hotel_agent.pms.schemas import BookingChange
 
 
 class Stage(StrEnum):
@@ -66,17 +67,6 @@ class Offer(BaseModel):
     rooms_left: int
 
 
-class PendingChange(BaseModel):
-    """A modification waiting for the guest's yes."""
-
-    checkin: date | None = None
-    checkout: date | None = None
-    adults: int | None = None
-    children: int | None = None
-    room_type: str | None = None
-    quoted_total: Decimal | None = None
-
-
 class ConversationState(BaseModel):
     conversation_id: str
     language: str
@@ -91,7 +81,8 @@ class ConversationState(BaseModel):
     # Booking references this conversation made or talked about; the last one is "my booking".
     booking_refs: list[str] = Field(default_factory=list)
     active_ref: str | None = None
-    pending_change: PendingChange | None = None
+    # A modification waiting for the guest's yes (or, while it does not fit, a draft being completed).
+    pending_change: BookingChange | None = None
     handoff: bool = False
     clarifications: int = 0
     turns: int = 0

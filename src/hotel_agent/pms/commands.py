@@ -1,6 +1,7 @@
 """`hotel-agent pms ...`: operator commands for the PMS connection.
 
-`check` validates a live QloApps configuration before a deploy: the key is accepted and has the
+`check` validates a live QloApps configuration before a deploy: the base URL is the shop's own (QloApps
+redirects any other host, and the adapter never follows redirects), the key is accepted and has the
 permissions the adapter needs, the hotel id exists, its room types load, and one availability search
 answers. It prints one line per step and exits 1 on the first failure (2 when the configuration is
 incomplete), so it can gate a deployment script.
@@ -19,7 +20,7 @@ from hotel_agent.config import Settings, get_settings
 from hotel_agent.errors import ConfigurationError
 from hotel_agent.kit.clock import utc_now
 from hotel_agent.pms.errors import PmsError
-from hotel_agent.pms.qloapps import QloAppsAdapter, build_qloapps_adapter
+from hotel_agent.pms.qloapps import QloAppsAdapter, QloAppsRedirectError, build_qloapps_adapter
 from hotel_agent.pms.schemas import AvailabilityQuery
 
 pms_app = typer.Typer(help="PMS connection tools.", no_args_is_help=True)
@@ -110,6 +111,9 @@ async def run_check(adapter: QloAppsAdapter, *, days_ahead: int = 30) -> list[Ch
                 + (f", from {result.currency} {cheapest}" if cheapest is not None else ""),
             )
         )
+    except QloAppsRedirectError as exc:
+        # Not a key or hotel problem: every call would be redirected, so say what to configure.
+        steps.append(CheckStep("base URL", False, exc.detail))
     except PmsError as exc:
         step = ("authentication", "hotel", "room types", "availability")[len(steps)]
         steps.append(CheckStep(step, False, f"{type(exc).__name__}: {exc.detail}"))

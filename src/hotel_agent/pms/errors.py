@@ -5,6 +5,7 @@ PmsError
 │   ├── BookingNotFoundError     counted by the circuit breaker)
 │   ├── NoAvailabilityError
 │   ├── InvalidPmsRequestError
+│   │   └── GuestPhoneRejectedError  the PMS refused the guest's phone number (ask for another)
 │   └── BookingAlreadyCancelledError
 └── PmsUnavailableError      operational: timeout, connection failure, 5xx, 429, open circuit
 """
@@ -38,6 +39,10 @@ class NoAvailabilityError(PmsRequestError, ConflictError):
 
 class InvalidPmsRequestError(PmsRequestError, UnprocessableError):
     status_code = 422
+
+
+class GuestPhoneRejectedError(InvalidPmsRequestError):
+    """The PMS refused the guest's phone number: the dialogue should ask the guest for another one."""
 
 
 class BookingAlreadyCancelledError(PmsRequestError, ConflictError):

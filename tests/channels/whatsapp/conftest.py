@@ -62,7 +62,7 @@ def fake(fake_server: RunningFake) -> RunningFake:
 
 
 def new_guest() -> str:
-    return "3460" + str(random.randint(10_000_000, 99_999_999))
+    return "346" + str(random.randint(10_000_000, 99_999_999))  # a valid Spanish mobile: bookings need one
 
 
 def wa_settings(database_url: str, fake_url: str, **overrides: Any) -> Settings:

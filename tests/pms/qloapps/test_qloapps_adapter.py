@@ -78,7 +78,8 @@ async def test_availability_goes_down_as_rooms_are_booked_and_back_on_cancel(ada
 
     booking = await adapter.create_booking(booking_request())
     assert booking.status is BookingStatus.CONFIRMED
-    assert booking.total == Decimal("2080.00")  # the booked price, from the booking answer
+    # The booked price (from the booking answer) is the quote: 2 nights x (1000 + 250 auto-added) + 4%.
+    assert booking.total == before.offers[0].total
     assert (booking.checkin, booking.checkout, booking.adults, booking.children) == (CHECKIN, CHECKOUT, 2, 0)
     assert (booking.guest_name, booking.guest_email) == ("Ana Sousa", "ana@example.com")
 
@@ -120,9 +121,9 @@ async def test_modify_dates_and_room_type_reprices(adapter: QloAppsAdapter, emul
     )
     assert moved.reference == booking.reference
     assert (moved.checkin, moved.checkout) == (CHECKIN + timedelta(days=7), CHECKIN + timedelta(days=10))
-    assert moved.total == Decimal("3120.00")  # 3 nights x 1000 + 4%
+    assert moved.total == Decimal("3900.00")  # 3 nights x (1000 + 250 auto-added services) + 4%
     upgraded = await adapter.modify_booking(booking.reference, BookingChange(room_type="4", adults=1))
-    assert (upgraded.room_type, upgraded.adults, upgraded.total) == ("4", 1, Decimal("7800.00"))
+    assert (upgraded.room_type, upgraded.adults, upgraded.total) == ("4", 1, Decimal("8580.00"))
     assert emulator.booking_count == 1
     # The old nights are free again.
     left = {o.room_type: o.rooms_left for o in (await adapter.check_availability(query())).offers}
@@ -203,7 +204,11 @@ async def test_retried_create_with_the_same_key_books_once(
 async def test_customers_find_and_create(adapter: QloAppsAdapter) -> None:
     assert await adapter.find_customer("pub@qloapps.com") == 1
     assert await adapter.find_customer("nobody@example.com") is None
-    created = await adapter.create_customer(GuestDetails(name="Zoë 2 O'Brien", email="zoe@example.com"))
+    with pytest.raises(InvalidPmsRequestError, match="phone"):
+        await adapter.create_customer(GuestDetails(name="Zoë 2 O'Brien", email="zoe@example.com"))
+    created = await adapter.create_customer(
+        GuestDetails(name="Zoë 2 O'Brien", email="zoe@example.com", phone="+44 7911 123456")
+    )
     assert await adapter.find_customer("zoe@example.com") == created
 
 
@@ -289,7 +294,7 @@ async def test_commit_then_timeout_then_retry_leaves_one_booking(loopback: Loopb
 
         retried = await adapter.create_booking(request)
         assert retried.reference == "QA-1"
-        assert retried.total == Decimal("2080.00")
+        assert retried.total == Decimal("2600.00")
         assert loopback.emulator.booking_count == 1
     finally:
         await adapter.close()

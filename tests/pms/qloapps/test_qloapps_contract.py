@@ -338,13 +338,16 @@ async def test_customer_requests_match_the_recording() -> None:
     assert _params(replay.sent("GET", "/api/customers")) == load_fixture(100)["request"]["query"]
 
     created = await adapter.create_customer(
-        GuestDetails(name="Bob Walker", email="bob.walker@example.com", phone="5550123")
+        GuestDetails(name="Bob Walker", email="bob.walker@example.com", phone="+1 202-555-0123")
     )
     assert created == 5
     sent = decode_xml(replay.sent("POST", "/api/customers").content)
     recorded = decode_xml(load_fixture(106)["request"]["body"])
     sent["customer"].pop("passwd")
     recorded["customer"].pop("passwd")
+    # The guest's own phone in E.164 (QloApps's isPhoneNumber takes it), where the recording had a test one.
+    assert sent["customer"].pop("phone") == "+12025550123"
+    recorded["customer"].pop("phone")
     assert sent == recorded
 
 
@@ -352,6 +355,7 @@ async def test_create_and_cancel_bodies_have_the_recorded_shape() -> None:
     replay = Replay(
         {
             ("POST", "/api/bookings"): 57,
+            ("POST", "/api/hotel_ari"): 32,
             ("GET", "/api/hotel_room_types"): 24,
             ("GET", "/api/room_types"): 19,
             ("GET", "/api/bookings/1"): 62,
@@ -367,21 +371,28 @@ async def test_create_and_cancel_bodies_have_the_recorded_shape() -> None:
             checkout=date(2026, 12, 12),
             adults=2,
             room_type="1",
-            guest=GuestDetails(name="Jane Traveler", email="jane.traveler@example.com", phone="5550100"),
+            guest=GuestDetails(name="Jane Traveler", email="jane.traveler@example.com", phone="+12025550100"),
             notes="Booked via API test",
         )
     )
     assert booking.reference == "QA-1"
     sent = json.loads(replay.sent("POST", "/api/bookings").content)["booking"]
     recorded = json.loads(load_fixture(57)["request"]["body"])["booking"]
-    assert sent["associations"]["customer_detail"] == recorded["associations"]["customer_detail"]
+    customer, recorded_customer = (
+        sent["associations"]["customer_detail"],
+        recorded["associations"]["customer_detail"],
+    )
+    assert customer.pop("phone") == "+12025550100"  # the guest's own, never a placeholder
+    recorded_customer.pop("phone")
+    assert customer == recorded_customer
     assert set(sent) == set(recorded)
     line, recorded_line = sent["associations"]["room_types"][0], recorded["associations"]["room_types"][0]
     assert {k: v for k, v in line.items() if k != "rooms"} == {
         k: v for k, v in recorded_line.items() if k != "rooms"
     }
-    # QloApps reads `adult`; the documented `adults` is sent too.
-    assert line["rooms"] == [{"adult": 2, "adults": 2, "child": 0}]
+    # QloApps reads `adult`; the documented `adults` is sent too. The room's price for the stay is the
+    # hotel_ari quote before tax (fixture 32: 2500), so the booking charges the 2600 the guest was shown.
+    assert line["rooms"] == [{"adult": 2, "adults": 2, "child": 0, "unit_price_without_tax": 2500.0}]
 
     cancelled = await adapter.cancel_booking("QA-1")
     assert cancelled.status is BookingStatus.CANCELLED
@@ -400,6 +411,7 @@ async def test_modify_body_has_the_recorded_shape_without_resetting_the_status()
             ("GET", "/api/orders/1"): 66,
             ("GET", "/api/hotel_room_types"): 24,
             ("GET", "/api/room_types"): 19,
+            ("POST", "/api/hotel_ari"): 32,
             ("PUT", "/api/bookings/1"): 86,
         }
     )

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows.stay import merge_stay
-from hotel_agent.conversation.state import Goal, PendingChange, Stage, StaySlots
+from hotel_agent.conversation.state import Goal, Stage, StaySlots
 from hotel_agent.pms.errors import (
     BookingAlreadyCancelledError,
     BookingNotFoundError,
@@ -17,7 +17,7 @@ from hotel_agent.pms.errors import (
     PmsRequestError,
     PmsUnavailableError,
 )
-from hotel_agent.pms.schemas import AvailabilityQuery, Booking, BookingChange, BookingStatus
+from hotel_agent.pms.schemas import Booking, BookingChange, BookingStatus
 
 
 def booking_context(turn: Turn, booking: Booking) -> dict[str, object]:
@@ -122,16 +122,20 @@ async def handle_cancel_confirmation(turn: Turn) -> bool:
     return False
 
 
-def _change_from_message(turn: Turn, booking: Booking) -> PendingChange | None:
+def _change_from_message(turn: Turn, booking: Booking) -> BookingChange | None:
     """The booking as the guest now wants it: the change drafted so far plus what this message adds."""
     entities = turn.parsed.entities
-    draft = turn.state.pending_change or PendingChange()
+    draft = turn.state.pending_change or BookingChange()
+    try:
+        drafted = draft.applied_to(booking)
+    except ValueError:
+        drafted = booking.stay
     current = StaySlots(
-        checkin=draft.checkin or booking.checkin,
-        checkout=draft.checkout or booking.checkout,
-        adults=draft.adults if draft.adults is not None else booking.adults,
-        children=draft.children if draft.children is not None else booking.children,
-        room_type=draft.room_type or booking.room_type,
+        checkin=drafted.checkin,
+        checkout=drafted.checkout,
+        adults=drafted.adults,
+        children=drafted.children,
+        room_type=drafted.room_type,
     )
     wanted = merge_stay(current, entities)
     if entities.checkin is not None and entities.checkout is None and entities.nights is None:
@@ -139,7 +143,7 @@ def _change_from_message(turn: Turn, booking: Booking) -> PendingChange | None:
         wanted.checkout = date.fromordinal(entities.checkin.toordinal() + booking.nights)
     if entities.adults is None and entities.children is None:
         wanted.adults, wanted.children = current.adults, current.children
-    change = PendingChange(
+    change = BookingChange(
         checkin=wanted.checkin if wanted.checkin != booking.checkin else None,
         checkout=wanted.checkout if wanted.checkout != booking.checkout else None,
         adults=wanted.adults if wanted.adults != booking.adults else None,
@@ -178,17 +182,20 @@ async def changes_given(turn: Turn) -> bool:
     return True
 
 
-async def _quote(turn: Turn, booking: Booking, change: PendingChange) -> None:
+async def _quote(turn: Turn, booking: Booking, change: BookingChange) -> None:
     state = turn.state
-    checkin = change.checkin or booking.checkin
-    checkout = change.checkout or booking.checkout
+    try:
+        stay = change.applied_to(booking)
+    except ValueError:
+        state.stage = Stage.AWAITING_MODIFICATION
+        turn.replies.say("modify.invalid", **booking_context(turn, booking))
+        return
+    checkin, checkout = stay.checkin, stay.checkout
     if checkin < turn.today:
         state.stage = Stage.AWAITING_MODIFICATION
         turn.replies.say("availability.past_dates", checkin=checkin)
         return
-    room_type = change.room_type or booking.room_type
-    adults = change.adults if change.adults is not None else booking.adults
-    children = change.children if change.children is not None else booking.children
+    room_type, adults, children = stay.room_type, stay.adults, stay.children
     info = next((rt for rt in turn.room_types if rt.code == room_type), None)
     if info is not None and not info.fits(adults, children):
         # Say which room types would take the new party, so the guest can switch in the same breath.
@@ -206,12 +213,9 @@ async def _quote(turn: Turn, booking: Booking, change: PendingChange) -> None:
         )
         return
     try:
-        query = AvailabilityQuery(
-            checkin=checkin, checkout=checkout, adults=adults, children=children, room_type=room_type
-        )
-        result = await turn.pms.check_availability(query)
+        result = await turn.pms.check_availability(stay.availability_query())
         offer = next((o for o in result.offers if o.room_type == room_type), None)
-        change.quoted_total = offer.total if offer is not None else None
+        quoted_total = offer.total if offer is not None else None
     except (ValidationError, InvalidPmsRequestError):
         state.stage = Stage.AWAITING_MODIFICATION
         turn.replies.say("modify.invalid", **booking_context(turn, booking))
@@ -229,7 +233,7 @@ async def _quote(turn: Turn, booking: Booking, change: PendingChange) -> None:
         new_adults=adults,
         new_children=children,
         new_room_name=turn.room_name(room_type),
-        new_total=change.quoted_total,
+        new_total=quoted_total,
         **booking_context(turn, booking),
     )
 
@@ -241,16 +245,7 @@ async def handle_modify_confirmation(turn: Turn) -> bool:
         return False
     if turn.intent == "affirm" or turn.message.choice_id == "yes":
         try:
-            booking = await turn.pms.modify_booking(
-                reference,
-                BookingChange(
-                    checkin=change.checkin,
-                    checkout=change.checkout,
-                    adults=change.adults,
-                    children=change.children,
-                    room_type=change.room_type,
-                ),
-            )
+            booking = await turn.pms.modify_booking(reference, change)
         except NoAvailabilityError:
             state.reset_flow()
             turn.replies.say("modify.unavailable", reference=reference)

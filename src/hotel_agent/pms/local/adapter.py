@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -184,8 +185,6 @@ class LocalPmsAdapter(PmsAdapter):
             return _booking(row, await repository.get_room_type_by_id(row.room_type_id))
 
     async def modify_booking(self, reference: str, change: BookingChange) -> Booking:
-        if change.is_empty():
-            raise InvalidPmsRequestError("nothing to change")
         reference = normalize_reference(reference)
         async with self._unit(write=True) as (repository, hotel):
             row = await repository.get_booking(hotel.id, reference, for_update=True)
@@ -193,20 +192,16 @@ class LocalPmsAdapter(PmsAdapter):
                 raise BookingNotFoundError(f"no booking with reference {reference}")
             if row.status == BookingStatus.CANCELLED.value:
                 raise BookingAlreadyCancelledError(f"booking {reference} is cancelled")
-            current_type = await repository.get_room_type_by_id(row.room_type_id)
-            target_code = change.room_type or current_type.code
-            room_type = await repository.get_room_type(hotel.id, target_code, for_update=True)
-            if room_type is None:
-                raise InvalidPmsRequestError(f"unknown room type '{target_code}'")
+            current = _booking(row, await repository.get_room_type_by_id(row.room_type_id))
             try:
-                stay = StayRequest(
-                    checkin=change.checkin or row.checkin,
-                    checkout=change.checkout or row.checkout,
-                    adults=change.adults if change.adults is not None else row.adults,
-                    children=change.children if change.children is not None else row.children,
-                )
+                stay = change.applied_to(current)
             except ValueError as exc:
-                raise InvalidPmsRequestError(str(exc)) from exc
+                raise InvalidPmsRequestError(_validation_detail(exc)) from exc
+            if stay == current.stay:
+                return current
+            room_type = await repository.get_room_type(hotel.id, stay.room_type, for_update=True)
+            if room_type is None:
+                raise InvalidPmsRequestError(f"unknown room type '{stay.room_type}'")
             _check_fits(room_type, stay)
             booked = await repository.booked_counts(
                 [room_type.id], stay.checkin, stay.checkout, exclude_booking_id=row.id
@@ -242,6 +237,12 @@ class LocalPmsAdapter(PmsAdapter):
                 await session.execute(text("SELECT 1"))
         except (OSError, SQLAlchemyError) as exc:
             raise PmsUnavailableError("embedded PMS database unreachable") from exc
+
+
+def _validation_detail(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(error.get("msg", "")) for error in exc.errors()) or "invalid stay"
+    return str(exc)
 
 
 def _check_fits(room_type: RoomType, stay: StayRequest) -> None:

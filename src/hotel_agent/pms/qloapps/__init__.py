@@ -23,12 +23,13 @@ from hotel_agent.pms.qloapps.client import (
     default_limits,
     default_timeout,
 )
-from hotel_agent.pms.qloapps.errors import QloAppsAuthenticationError
+from hotel_agent.pms.qloapps.errors import QloAppsAuthenticationError, QloAppsRedirectError
 
 __all__ = [
     "QloAppsAdapter",
     "QloAppsAuthenticationError",
     "QloAppsClient",
+    "QloAppsRedirectError",
     "build_http_client",
     "build_qloapps_adapter",
     "default_limits",

@@ -18,9 +18,15 @@ bookings/{id}) and returns it instead of booking again. So a retry after a creat
 QloApps had already committed it finds the first booking rather than making a second one. Concurrent
 duplicates are serialised one level up, by the resilient wrapper's lock on the same key.
 
-Price: availability quotes `total_price_with_tax`, which includes the services QloApps auto-adds to a
-cart; a booking made through the API leaves those out, so the booked total (from `price_details` of
-the booking answer) can be lower than the quote. The booking's figure is the one we report.
+Price (one basis for the whole port, see pms/base.py): the guest is quoted and booked the price
+QloApps's own search gives for the stay, `hotel_ari`'s `total_price_with_tax` (the room with the
+services the hotel adds to every room automatically, taxes included), which is what the hotel's own
+website charges. A booking made through the API would leave the auto-added services out (API.md §4.2:
+2,600 quoted, 2,080 booked for the same stay), so the adapter re-reads that quote when it books and
+sends it as the room's documented price override (`rooms[].unit_price_without_tax`, the tax-excluded
+price of the room for the whole stay, the same field the booking answers with); QloApps adds the room
+type's tax, so `price_details` (the amount charged, which we report) equals the quote. Modifications
+do the same for the new room line. A booked total that still differs is logged as an error.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
+import structlog
 from pydantic import ValidationError
 
 from hotel_agent.kit.clock import Clock, utc_now
@@ -44,12 +51,14 @@ from hotel_agent.pms.errors import (
     BookingAlreadyCancelledError,
     BookingNotFoundError,
     InvalidPmsRequestError,
+    NoAvailabilityError,
     PmsError,
     PmsRequestError,
 )
 from hotel_agent.pms.qloapps.client import QloAppsClient
 from hotel_agent.pms.qloapps.mapping import (
     CANCELLED_ORDER_STATES,
+    StayPrice,
     ari_search_fields,
     as_list,
     booking_body,
@@ -57,7 +66,6 @@ from hotel_agent.pms.qloapps.mapping import (
     customer_id,
     existing_lines,
     format_reference,
-    guest_phone,
     parse_availability,
     parse_booking,
     parse_currency,
@@ -66,6 +74,7 @@ from hotel_agent.pms.qloapps.mapping import (
     parse_room_types,
     room_line,
     split_guest_name,
+    stay_price,
     to_date,
     to_int,
 )
@@ -73,6 +82,7 @@ from hotel_agent.pms.qloapps.xmlcodec import encode_xml, resource_permissions
 from hotel_agent.pms.schemas import (
     AvailabilityQuery,
     AvailabilityResult,
+    BookedStay,
     Booking,
     BookingChange,
     BookingRequest,
@@ -80,10 +90,10 @@ from hotel_agent.pms.schemas import (
     GuestDetails,
     HotelProfile,
     RoomTypeInfo,
-    StayRequest,
 )
 
 T = TypeVar("T")
+logger = structlog.get_logger("hotel_agent.pms")
 
 # `booking_status` values of the bookings resource.
 BOOKING_STATUS_NEW = 1
@@ -232,6 +242,9 @@ class QloAppsAdapter(PmsAdapter):
 
     async def check_availability(self, query: AvailabilityQuery) -> AvailabilityResult:
         room_type = _room_type_id(query.room_type) if query.room_type is not None else None
+        if query.room_type is not None and query.room_type not in await self._room_type_index():
+            # hotel_ari answers an unknown id with no offers; the port says "no such room type".
+            raise InvalidPmsRequestError(f"Unknown room type {query.room_type!r}")
         fields = ari_search_fields(
             hotel_id=self.hotel_id,
             date_from=query.checkin,
@@ -251,6 +264,10 @@ class QloAppsAdapter(PmsAdapter):
     async def create_booking(self, request: BookingRequest) -> Booking:
         """Book one room; a retry with the same idempotency key returns the first booking."""
         room_type = _room_type_id(request.room_type)
+        if request.guest.phone is None:
+            # QloApps refuses a booking without a phone (PS_ONE_PHONE_AT_LEAST, on by default), and a
+            # made-up number would reach the hotel as the guest's: ask the guest instead.
+            raise InvalidPmsRequestError("QloApps needs the guest's phone number to book")
         await self._check_stay(request.room_type, request.checkin, request.adults, request.children)
         marker = idempotency_marker(request.idempotency_key) if request.idempotency_key else None
         if marker is not None:
@@ -258,6 +275,14 @@ class QloAppsAdapter(PmsAdapter):
             if existing is not None:
                 return existing
 
+        stay = BookedStay(
+            checkin=request.checkin,
+            checkout=request.checkout,
+            adults=request.adults,
+            children=request.children,
+            room_type=request.room_type,
+        )
+        price = await self._stay_price(stay)
         firstname, lastname = split_guest_name(request.guest.name)
         booking: dict[str, Any] = {
             "id_property": self.hotel_id,
@@ -274,7 +299,7 @@ class QloAppsAdapter(PmsAdapter):
                 "firstname": firstname,
                 "lastname": lastname,
                 "email": str(request.guest.email),
-                "phone": guest_phone(request.guest.phone),
+                "phone": request.guest.phone,
             },
             "room_types": [
                 room_line(
@@ -282,11 +307,14 @@ class QloAppsAdapter(PmsAdapter):
                     request.checkin,
                     request.checkout,
                     occupancy=(request.adults, request.children),
+                    price_without_tax=price.without_tax,
                 )
             ],
         }
         document = await self._api.post("bookings", json.dumps({"booking": booking}))
-        return await self._booking(document, order=None)
+        created = await self._booking(document, order=None)
+        _check_booked_price(created, price)
+        return created
 
     async def get_booking(self, reference: str) -> Booking:
         order_id = await self._resolve(reference)
@@ -299,21 +327,15 @@ class QloAppsAdapter(PmsAdapter):
         current = await self._booking(document, order=order)
         if current.status is BookingStatus.CANCELLED:
             raise BookingAlreadyCancelledError(f"Booking {current.reference} is cancelled")
-        if change.is_empty():
-            return current
-        room_type = change.room_type or current.room_type
         try:
-            stay = StayRequest(
-                checkin=change.checkin or current.checkin,
-                checkout=change.checkout or current.checkout,
-                adults=change.adults if change.adults is not None else current.adults,
-                children=change.children if change.children is not None else current.children,
-            )
+            stay = change.applied_to(current)
         except ValidationError as exc:
             raise InvalidPmsRequestError(_validation_detail(exc)) from exc
-        _room_type_id(room_type)
+        if stay == current.stay:
+            return current
+        _room_type_id(stay.room_type)
         await self._check_stay(
-            room_type,
+            stay.room_type,
             stay.checkin if stay.checkin != current.checkin else None,
             stay.adults,
             stay.children,
@@ -327,32 +349,39 @@ class QloAppsAdapter(PmsAdapter):
                 f"Booking {current.reference} holds several rooms of one type; reception must change it"
             )
         same_line = (
-            str(primary["id_room_type"]) == room_type
+            str(primary["id_room_type"]) == stay.room_type
             and primary["checkin_date"] == stay.checkin.isoformat()
             and primary["checkout_date"] == stay.checkout.isoformat()
         )
         if same_line:
-            if (stay.adults, stay.children) == (current.adults, current.children):
-                return current
             # QloApps keeps an unchanged room line as it is, occupancy included (PUT matches lines by
             # room type and dates); only a new line takes a new party.
             raise InvalidPmsRequestError(
                 "QloApps cannot change the number of guests of a stay without changing its dates or "
                 "room type; reception must change it"
             )
-        new_line = room_line(room_type, stay.checkin, stay.checkout, occupancy=(stay.adults, stay.children))
+        price = await self._stay_price(stay)
+        new_line = room_line(
+            stay.room_type,
+            stay.checkin,
+            stay.checkout,
+            occupancy=(stay.adults, stay.children),
+            price_without_tax=price.without_tax,
+        )
         body = self._put_body(
             order_id,
             booking,
             room_types=[new_line, *lines[1:]],
             remark=(
-                f"Changed by the guest via {self._source}: room type {room_type}, "
+                f"Changed by the guest via {self._source}: room type {stay.room_type}, "
                 f"{stay.checkin.isoformat()} to {stay.checkout.isoformat()}, "
                 f"{stay.adults} adult(s), {stay.children} child(ren)"
             ),
         )
         updated = await self._api.put(f"bookings/{order_id}", json.dumps(body), not_found=_booking_missing)
         result = await self._booking(updated, order=order)
+        if len(lines) == 1:
+            _check_booked_price(result, price)
         return result.model_copy(update={"updated_at": self._clock()})
 
     async def cancel_booking(self, reference: str) -> Booking:
@@ -394,12 +423,14 @@ class QloAppsAdapter(PmsAdapter):
 
     async def create_customer(self, guest: GuestDetails) -> int:
         """Create a customer account (XML only); bookings also create one for an unknown e-mail."""
+        if guest.phone is None:
+            raise InvalidPmsRequestError("QloApps needs the guest's phone number for a customer account")
         firstname, lastname = split_guest_name(guest.name)
         fields = {
             "firstname": firstname,
             "lastname": lastname,
             "email": str(guest.email),
-            "phone": guest_phone(guest.phone),
+            "phone": guest.phone,
             # Required by QloApps; the guest never uses it (a reset from the hotel site sets their own).
             "passwd": secrets.token_urlsafe(18),
             "active": 1,
@@ -416,6 +447,23 @@ class QloAppsAdapter(PmsAdapter):
         return resource_permissions(await self._api.get_text(""))
 
     # --- helpers -------------------------------------------------------------------------------------
+
+    async def _stay_price(self, stay: BookedStay) -> StayPrice:
+        """What QloApps quotes now for one room of this stay (`hotel_ari`, the figure
+        `check_availability` shows): the booking is made at exactly that price (see module docstring)."""
+        fields = ari_search_fields(
+            hotel_id=self.hotel_id,
+            date_from=stay.checkin,
+            date_to=stay.checkout,
+            occupancies=[(stay.adults, stay.children)],
+            room_type=_room_type_id(stay.room_type),
+        )
+        price = stay_price(await self._api.post("hotel_ari", encode_xml("hotel_ari", fields)), stay.room_type)
+        if price is None:
+            raise NoAvailabilityError(
+                f"QloApps has no {stay.room_type} room free from {stay.checkin} to {stay.checkout}"
+            )
+        return price
 
     async def _check_stay(self, room_type: str, checkin: date | None, adults: int, children: int) -> None:
         """What QloApps does not check itself: past dates (accepted!) and the room's capacity."""
@@ -532,6 +580,18 @@ class QloAppsAdapter(PmsAdapter):
             if any(marker in remark for remark in booking_remarks(booking_body(document))):
                 return await self._booking(document, order=order)
         return None
+
+
+def _check_booked_price(booking: Booking, price: StayPrice) -> None:
+    """QloApps books at the price sent; a different total means the instance priced it another way
+    (a tax rule on the room type that hotel_ari does not apply, a module): say so loudly."""
+    if booking.total != price.with_tax:
+        logger.error(
+            "pms.qloapps.booked_total_differs_from_quote",
+            reference=booking.reference,
+            quoted=str(price.with_tax),
+            booked=str(booking.total),
+        )
 
 
 def _room_type_id(room_type: str) -> int:

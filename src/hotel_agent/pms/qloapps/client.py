@@ -4,6 +4,7 @@
     httpx.TransportError (connect, read) ─┼──▶ PmsUnavailableError                (operational)
     HTTP 408 / 429 / 5xx ─────────────────┘
     HTTP 401 / 403 ──────────────────────────▶ QloAppsAuthenticationError         (operational)
+    HTTP 3xx (never followed) ───────────────▶ QloAppsRedirectError               (operational: config)
     HTTP 404, empty body ────────────────────▶ the caller's `not_found` error     (request)
     HTTP 400 errors[] envelope ──────────────▶ NoAvailabilityError / BookingNotFoundError /
                                                InvalidPmsRequestError             (request)
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 
 from hotel_agent.pms.errors import PmsUnavailableError
-from hotel_agent.pms.qloapps.errors import NotFoundFactory, error_for_status
+from hotel_agent.pms.qloapps.errors import NotFoundFactory, error_for_status, redirect_error
 from hotel_agent.pms.qloapps.xmlcodec import decode_xml
 
 JSON_OUTPUT = {"output_format": "JSON"}
@@ -80,6 +81,10 @@ def decode_body(response: httpx.Response) -> Any:
 
 def check_response(response: httpx.Response, *, what: str, not_found: NotFoundFactory | None = None) -> Any:
     """The decoded body of a 2xx answer; otherwise raise the mapped port error."""
+    if 300 <= response.status_code < 400:
+        raise redirect_error(
+            response.status_code, str(response.request.url), response.headers.get("location"), what=what
+        )
     try:
         document = decode_body(response)
         readable = True
@@ -141,6 +146,8 @@ class QloAppsClient:
                 content=content.encode() if content is not None else None,
                 headers=headers,
                 auth=self._auth,
+                # A redirect means PMS_BASE_URL is wrong; following it would also resend the key elsewhere.
+                follow_redirects=False,
             )
         except httpx.TimeoutException as exc:
             raise PmsUnavailableError(f"QloApps timed out on {what}") from exc
@@ -173,10 +180,10 @@ class QloAppsClient:
         """The raw body of an XML GET (the API root's permission attributes live only there)."""
         url, routing = self.url_for(resource)
         try:
-            response = await self._http.get(url, params=routing, auth=self._auth)
+            response = await self._http.get(url, params=routing, auth=self._auth, follow_redirects=False)
         except httpx.TimeoutException as exc:
             raise PmsUnavailableError(f"QloApps timed out on GET {resource}") from exc
         except httpx.TransportError as exc:
             raise PmsUnavailableError(f"QloApps unreachable on GET {resource}: {exc}") from exc
-        check_response(response, what=f"GET {resource}")
+        check_response(response, what=f"GET {resource or 'the API root'}")
         return response.text

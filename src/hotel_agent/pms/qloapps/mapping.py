@@ -372,6 +372,29 @@ def parse_availability(
     return AvailabilityResult(query=query, offers=offers, currency=currency)
 
 
+@dataclass(frozen=True)
+class StayPrice:
+    """What `hotel_ari` quotes for one room of a stay: before tax and with tax (the guest's total)."""
+
+    without_tax: Decimal
+    with_tax: Decimal
+
+
+def stay_price(document: Any, room_type: str) -> StayPrice | None:
+    """The quote of one room type in a one-occupancy `hotel_ari` answer; None when it is not offered."""
+    body = document.get("hotel_ari") if isinstance(document, dict) else None
+    body = body if isinstance(body, dict) else {}
+    for entry in as_list(body.get("room_types")):
+        if isinstance(entry, dict) and str(to_int(entry.get("id_room_type", entry.get("id")))) == room_type:
+            if not _rooms(entry, "available"):
+                return None
+            return StayPrice(
+                without_tax=to_decimal(entry.get("total_price")).quantize(Decimal("0.000001")),
+                with_tax=money(to_decimal(entry.get("total_price_with_tax"))),
+            )
+    return None
+
+
 # --- bookings ---------------------------------------------------------------------------------------
 
 
@@ -470,12 +493,6 @@ def split_guest_name(name: str) -> tuple[str, str]:
     return words[0][:32], " ".join(words[1:])[:32]
 
 
-def guest_phone(phone: str | None) -> str:
-    """QloApps requires a phone (`PS_ONE_PHONE_AT_LEAST`); keep only what `isPhoneNumber` allows."""
-    cleaned = re.sub(r"[^0-9+().\s-]", "", phone or "").strip()
-    return cleaned[:32] or "0"
-
-
 def room_line(
     room_type: str | int,
     checkin: date | str,
@@ -483,9 +500,12 @@ def room_line(
     *,
     number_of_rooms: int = 1,
     occupancy: tuple[int, int] | None = None,
+    price_without_tax: Decimal | None = None,
 ) -> dict[str, Any]:
     """One `room_types[]` entry. With an occupancy the room carries both `adult` and `adults`:
-    QloApps reads `adult` (singular) and ignores the documented `adults` (fixtures 58, 63)."""
+    QloApps reads `adult` (singular) and ignores the documented `adults` (fixtures 58, 63).
+    `price_without_tax` is the room's price for the whole stay before tax, QloApps's price override
+    (`unit_price_without_tax`), which needs the room breakdown, so it goes with an occupancy."""
     line: dict[str, Any] = {
         "id_room_type": to_int(room_type),
         "checkin_date": str(checkin)[:10],
@@ -494,7 +514,10 @@ def room_line(
     }
     if occupancy is not None:
         adults, children = occupancy
-        line["rooms"] = [{"adult": adults, "adults": adults, "child": children}]
+        room: dict[str, Any] = {"adult": adults, "adults": adults, "child": children}
+        if price_without_tax is not None:
+            room["unit_price_without_tax"] = float(price_without_tax)
+        line["rooms"] = [room]
     return line
 
 
