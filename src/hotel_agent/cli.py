@@ -16,6 +16,7 @@ from hotel_agent import __version__
 from hotel_agent.channels.whatsapp.commands import whatsapp_app
 from hotel_agent.config import get_settings
 from hotel_agent.conversation.commands import chat
+from hotel_agent.conversation.testing.commands import test_app
 from hotel_agent.message_templates.commands import templates_app
 from hotel_agent.nlu.commands import nlu_app
 from hotel_agent.pms.commands import pms_app
@@ -28,6 +29,7 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(pms_app, name="pms")
 app.add_typer(templates_app, name="templates")
 app.add_typer(whatsapp_app, name="whatsapp")
+app.add_typer(test_app, name="test")
 app.command()(chat)
 app.command()(worker)
 

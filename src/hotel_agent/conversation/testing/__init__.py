@@ -1,0 +1,1 @@
+"""Conversation tests: scripted guests, expected replies and the effects they must leave in the PMS."""
