@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean
+.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean eval-blind eval-dev
 
 help:
 	@echo "make run    install, migrate, seed the demo hotel and serve on http://$(HOST):$(PORT)"
@@ -34,6 +34,15 @@ import-templates: install
 # Line coverage of the template package is a success criterion of the plan: below 95% fails the run.
 test: install
 	$(UV) run pytest --cov=hotel_agent.message_templates --cov-report=term-missing:skip-covered --cov-fail-under=95
+
+# The blind conversation set (tests/conversations/blind): numbers only, so its failures stay unread
+# while the dialogue is being worked on. Not part of `make test`.
+eval-blind: install
+	$(UV) run hotel-agent test conversations tests/conversations/blind --quiet || true
+
+# The development conversation set with every failure's first divergence (also run by `make test`).
+eval-dev: install
+	$(UV) run hotel-agent test conversations tests/conversations/dev
 
 lint: install
 	$(UV) run ruff check .
