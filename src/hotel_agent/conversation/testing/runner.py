@@ -169,8 +169,14 @@ async def run_conversation(test: TestConversation, index: int, options: RunOptio
         return outcome
     refs: dict[str, str] = {}
     if options.pms is not None:
-        for key, given in test.given.items():
-            refs[key] = await _make_given(options.pms, key, given, options.run_id)
+        try:
+            for key, given in test.given.items():
+                refs[key] = await _make_given(options.pms, key, given, options.run_id)
+        except PmsError as exc:
+            outcome.divergence = Divergence(None, f"could not set up the given bookings: {exc}")
+            if options.clean_up:
+                await _cancel_made(options.pms, list(refs.values()))
+            return outcome
     given_refs = dict(refs)
     conversation_id = _conversation_id(options, index)
     start = test.now or options.default_now
@@ -190,7 +196,7 @@ async def run_conversation(test: TestConversation, index: int, options: RunOptio
         divergence = await _check_pms(test, given_refs, seen_refs, outcome, options.pms)
         outcome.divergence = outcome.divergence or divergence
         if options.clean_up:
-            await _cancel_made(options.pms, outcome.made)
+            await _cancel_made(options.pms, [*outcome.made, *given_refs.values()])
     outcome.passed = outcome.divergence is None
     return outcome
 
