@@ -1,4 +1,4 @@
-"""Cost of rendering guest messages with TemplateService (sandboxed Jinja2 + Babel formatting).
+"""Cost of rendering guest messages with TemplateRenderer (sandboxed Jinja2 + Babel formatting).
 
     uv run python benchmarks/bench_templates.py [--renders 20000]
 
@@ -51,7 +51,7 @@ import httpx
 from hotel_agent.message_templates import (
     InMemoryTemplateSource,
     TemplateEntry,
-    TemplateService,
+    TemplateRenderer,
     YamlTemplateSource,
 )
 from hotel_agent.message_templates.source import DEFAULT_CATALOG
@@ -119,13 +119,13 @@ def availability_context(shift: int = 0) -> dict[str, Any]:
     }
 
 
-def build_service() -> TemplateService:
+def build_service() -> TemplateRenderer:
     entries = [
         TemplateEntry(key=key, language=language, text=text, category="bench")
         for key, texts in (("availability", AVAILABILITY), ("button", BUTTON))
         for language, text in texts.items()
     ]
-    return TemplateService(InMemoryTemplateSource(entries))
+    return TemplateRenderer(InMemoryTemplateSource(entries))
 
 
 def measure(render: Callable[[int], object], renders: int) -> list[float]:
@@ -202,7 +202,7 @@ def main() -> int:
     report("button [es]", timings)
 
     if DEFAULT_CATALOG.is_dir():
-        shipped = TemplateService(YamlTemplateSource())
+        shipped = TemplateRenderer(YamlTemplateSource())
         shipped.warm_up()
         entry = shipped.source.get("availability.success", "en")
         sample = entry.sample if entry is not None else None
@@ -252,7 +252,7 @@ async def bench_database_source(renders: int) -> float:
         source = DatabaseTemplateSource(sessionmaker)
         await source.load()
         usage = UsageRecorder(sessionmaker)
-        service = TemplateService(source, on_render=usage.record)
+        service = TemplateRenderer(source, on_render=usage.record)
         service.warm_up()
         entry = source.get("availability.success", "en")
         sample = entry.sample if entry is not None else {}

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from hotel_agent.conversation.flows.stay import fill_defaults, merge_stay
 from hotel_agent.conversation.state import StaySlots
+from hotel_agent.conversation.stay import fill_defaults, merge_stay
 from hotel_agent.nlu.choices import option_number
 from hotel_agent.nlu.schemas import Entities
 from hotel_agent.nlu.topics import detect_topic

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from hotel_agent.message_templates import InMemoryTemplateSource, TemplateEntry, TemplateService
+from hotel_agent.message_templates import InMemoryTemplateSource, TemplateEntry, TemplateRenderer
 from hotel_agent.message_templates.api_schemas import (
     TemplateCreate,
     TemplateDetail,
@@ -20,14 +20,14 @@ from hotel_agent.message_templates.versioning import TemplateVersionService
 FIXTURE_CATALOG = Path(__file__).parent / "fixtures" / "catalog"
 
 
-def make_service(texts: dict[str, dict[str, str]], **options: Any) -> TemplateService:
+def make_service(texts: dict[str, dict[str, str]], **options: Any) -> TemplateRenderer:
     """A service over {language: {key: text}}."""
     source = InMemoryTemplateSource(
         TemplateEntry(key=key, language=language, text=text, category="test")
         for language, by_key in texts.items()
         for key, text in by_key.items()
     )
-    return TemplateService(source, **options)
+    return TemplateRenderer(source, **options)
 
 
 def render_one(text: str, language: str = "en", **context: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotel_agent.message_templates import TemplateService, YamlTemplateSource
+from hotel_agent.message_templates import TemplateRenderer, YamlTemplateSource
 from hotel_agent.message_templates import service as service_module
 from tests.message_templates.builders import FIXTURE_CATALOG, LogRecorder
 
@@ -15,8 +15,8 @@ def yaml_source() -> YamlTemplateSource:
 
 
 @pytest.fixture
-def service(yaml_source: YamlTemplateSource) -> TemplateService:
-    return TemplateService(yaml_source)
+def service(yaml_source: YamlTemplateSource) -> TemplateRenderer:
+    return TemplateRenderer(yaml_source)
 
 
 @pytest.fixture

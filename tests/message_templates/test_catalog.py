@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotel_agent.message_templates import TemplateService, YamlTemplateSource, validate_catalog
+from hotel_agent.message_templates import TemplateRenderer, YamlTemplateSource, validate_catalog
 from hotel_agent.message_templates.source import DEFAULT_CATALOG
 
 pytestmark = pytest.mark.skipif(not DEFAULT_CATALOG.is_dir(), reason="no catalog shipped yet")
@@ -25,4 +25,4 @@ def test_every_shipped_template_validates(shipped: YamlTemplateSource) -> None:
 
 
 def test_the_shipped_catalog_warms_up(shipped: YamlTemplateSource) -> None:
-    TemplateService(shipped).warm_up()
+    TemplateRenderer(shipped).warm_up()

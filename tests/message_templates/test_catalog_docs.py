@@ -78,7 +78,7 @@ def test_the_document_reports_gaps(tmp_path: Path) -> None:
 
 def test_flow_names_and_channels(tmp_path: Path) -> None:
     root = tmp_path / "conversation"
-    assert flow_name(root / "flows" / "booking.py", root) == "booking"
+    assert flow_name(root / "flows" / "new_booking.py", root) == "new_booking"
     assert flow_name(root / "engine.py", root) == "engine"
     channel = tmp_path / "channels" / "sms"
     channel.mkdir(parents=True)

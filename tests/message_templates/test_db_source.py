@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.db import session_scope
-from hotel_agent.message_templates import TemplateRenderError, TemplateService
+from hotel_agent.message_templates import TemplateRenderer, TemplateRenderError
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVersionService
 from tests.message_templates.builders import add_version, make_template
@@ -122,7 +122,7 @@ async def test_the_service_follows_activations_without_a_compile_on_the_hot_path
     detail = await write(make_template, content="Old {{ name }}")
     source = DatabaseTemplateSource(sessionmaker)
     await source.load()
-    service = TemplateService(source)
+    service = TemplateRenderer(source)
     assert service.render(detail.key, "en", {"name": "Ana"}).text == "Old Ana"
     assert service.render(detail.key, "es", {"name": "Ana"}).language == "en"
     await write(add_version, detail.id, "New {{ name }}", status="active")
@@ -144,7 +144,7 @@ async def test_a_run_time_failure_falls_back_to_the_previous_good_version(
     source = DatabaseTemplateSource(sessionmaker)
     await source.load()
     events: list[Any] = []
-    service = TemplateService(source, on_render=events.append)
+    service = TemplateRenderer(source, on_render=events.append)
     assert service.render(detail.key, "en", {"count": 2}).text == "Rooms: 5"
     before = failures(detail.key, "previous_version")
     message = service.render(detail.key, "en", {"count": 0})
@@ -162,7 +162,7 @@ async def test_when_no_version_renders_the_error_reaches_the_caller(
     await write(add_version, detail.id, "B {{ 2 // count }}", status="active")
     source = DatabaseTemplateSource(sessionmaker)
     await source.load()
-    service = TemplateService(source)
+    service = TemplateRenderer(source)
     before = failures(detail.key, "failed")
     with pytest.raises(TemplateRenderError, match="ZeroDivisionError"):
         service.render(detail.key, "en", {"count": 0})

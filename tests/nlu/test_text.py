@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotel_agent.nlu.text import expand_abbreviations, fold, normalize, squeeze_repeats
+from hotel_agent.nlu.text import expand_abbreviations, fold_accents, normalize, squeeze_repeats
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_repeats_keep_a_known_double_letter() -> None:
 
 
 def test_fold_strips_accents_and_case() -> None:
-    assert fold("Habitación DOBLE ção") == "habitacion doble cao"
+    assert fold_accents("Habitación DOBLE ção") == "habitacion doble cao"
 
 
 def test_abbreviations_expand_whole_words_only() -> None:

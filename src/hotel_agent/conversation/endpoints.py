@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from hotel_agent.admin.deps import admin_router, require_role
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
 from hotel_agent.conversation.engine import ConversationEngine
-from hotel_agent.conversation.handoffs import HandoffOut, HandoffService
 from hotel_agent.conversation.schemas import InboundMessage, TurnResult
+from hotel_agent.conversation.staff_queue import HandoffOut, StaffQueue
 from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.errors import UnprocessableError
 
@@ -33,12 +33,12 @@ async def get_engine(
 
 async def get_handoffs(
     components: Annotated[ConversationComponents, Depends(get_components)],
-) -> HandoffService:
+) -> StaffQueue:
     return components.handoffs
 
 
 EngineDep = Annotated[ConversationEngine, Depends(get_engine)]
-HandoffsDep = Annotated[HandoffService, Depends(get_handoffs)]
+HandoffsDep = Annotated[StaffQueue, Depends(get_handoffs)]
 
 
 class MessageIn(BaseModel):

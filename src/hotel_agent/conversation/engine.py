@@ -16,14 +16,14 @@ import structlog
 
 from hotel_agent.conversation import metrics
 from hotel_agent.conversation.context import Turn
-from hotel_agent.conversation.flows import availability, booking, bookings, handoff, info
-from hotel_agent.conversation.flows.stay import mentions_stay
-from hotel_agent.conversation.handoffs import HandoffService
+from hotel_agent.conversation.flows import availability, existing_booking, handoff, info, new_booking
 from hotel_agent.conversation.replies import ReplyBuilder
 from hotel_agent.conversation.schemas import InboundMessage, TurnResult
+from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.state import ConversationState, ConversationStore, Goal, Stage
+from hotel_agent.conversation.stay import mentions_stay
 from hotel_agent.kit.clock import Clock, utc_now
-from hotel_agent.message_templates import TemplateService
+from hotel_agent.message_templates import TemplateRenderer
 from hotel_agent.nlu.schemas import ParseResult
 from hotel_agent.nlu.service import NluService
 from hotel_agent.nlu.topics import detect_topic
@@ -48,10 +48,10 @@ class ConversationEngine:
         self,
         *,
         nlu: NluService,
-        templates: TemplateService,
+        templates: TemplateRenderer,
         pms: PmsAdapter,
         store: ConversationStore,
-        handoffs: HandoffService,
+        handoffs: StaffQueue,
         default_language: str = "en",
         clock: Clock = utc_now,
         on_conversion: Callable[[str], None] | None = None,
@@ -193,25 +193,25 @@ class ConversationEngine:
         stage = turn.state.stage
         entities = turn.parsed.entities
         if stage is Stage.AWAITING_BOOKING_CONFIRMATION:
-            return not self._escapes(turn) and await booking.handle_confirmation(turn)
+            return not self._escapes(turn) and await new_booking.handle_confirmation(turn)
         if stage is Stage.AWAITING_CANCEL_CONFIRMATION:
-            return not self._escapes(turn) and await bookings.handle_cancel_confirmation(turn)
+            return not self._escapes(turn) and await existing_booking.handle_cancel_confirmation(turn)
         if stage is Stage.AWAITING_MODIFY_CONFIRMATION:
-            return not self._escapes(turn) and await bookings.handle_modify_confirmation(turn)
+            return not self._escapes(turn) and await existing_booking.handle_modify_confirmation(turn)
         if stage is Stage.AWAITING_GUEST_DETAILS:
             if self._escapes(turn) and not (entities.email or entities.name):
                 return False
-            if await booking.collect_guest_details(turn):
+            if await new_booking.collect_guest_details(turn):
                 return True
             if self._corrects_search(turn) or entities.room_type:
-                await booking.start(turn)
+                await new_booking.start(turn)
                 return True
             if turn.intent in {"make_reservation", "affirm"} or turn.parsed.confidence < CLARIFY_BELOW:
-                booking.ask_guest_details_again(turn)
+                new_booking.ask_guest_details_again(turn)
                 return True
             return False
         if stage is Stage.AWAITING_ROOM_CHOICE:
-            if await booking.choose_room(turn):
+            if await new_booking.choose_room(turn):
                 return True
             if self._corrects_search(turn):
                 await availability.search(turn, goal=turn.state.goal)
@@ -221,7 +221,7 @@ class ConversationEngine:
                 return True
             return False
         if stage is Stage.AWAITING_REFERENCE:
-            return await bookings.reference_given(turn)
+            return await existing_booking.reference_given(turn)
         if stage is Stage.AWAITING_DATES:
             if self._corrects_search(turn):
                 goal = turn.state.goal if turn.state.goal is not Goal.NONE else Goal.AVAILABILITY
@@ -229,7 +229,7 @@ class ConversationEngine:
                 return True
             return False
         if stage is Stage.AWAITING_MODIFICATION:
-            return not self._escapes(turn) and await bookings.changes_given(turn)
+            return not self._escapes(turn) and await existing_booking.changes_given(turn)
         return False
 
     async def _by_intent(self, turn: Turn) -> None:
@@ -254,13 +254,13 @@ class ConversationEngine:
         if intent in {"check_availability", "price_inquiry"}:
             await availability.search(turn)
         elif intent == "make_reservation":
-            await booking.start(turn)
+            await new_booking.start(turn)
         elif intent == "booking_status":
-            await bookings.start(turn, Goal.STATUS)
+            await existing_booking.start(turn, Goal.STATUS)
         elif intent == "cancel_reservation":
-            await bookings.start(turn, Goal.CANCEL)
+            await existing_booking.start(turn, Goal.CANCEL)
         elif intent == "modify_reservation":
-            await bookings.start(turn, Goal.MODIFY)
+            await existing_booking.start(turn, Goal.MODIFY)
         elif intent == "hotel_info":
             info.answer(turn)
         elif intent == "human_handoff":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotel_agent.conversation.schemas import Reply, ReplyKind, ReplyOption
-from hotel_agent.message_templates import TemplateService
+from hotel_agent.message_templates import TemplateRenderer
 
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
@@ -21,7 +21,7 @@ def _clip(text: str, limit: int) -> str:
 class ReplyBuilder:
     """Collects the replies of one turn, in the conversation's language."""
 
-    def __init__(self, templates: TemplateService, conversation_id: str, language: str) -> None:
+    def __init__(self, templates: TemplateRenderer, conversation_id: str, language: str) -> None:
         self._templates = templates
         self._conversation_id = conversation_id
         self.language = language

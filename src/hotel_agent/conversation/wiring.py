@@ -9,9 +9,9 @@ import structlog
 
 from hotel_agent.config import Settings
 from hotel_agent.conversation.engine import ConversationEngine
-from hotel_agent.conversation.handoffs import HandoffService
+from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.state import ConversationStore
-from hotel_agent.message_templates import TemplateService, YamlTemplateSource
+from hotel_agent.message_templates import TemplateRenderer, YamlTemplateSource
 from hotel_agent.nlu.schemas import RoomTypeVocabulary
 from hotel_agent.nlu.service import NluService
 from hotel_agent.pms.errors import PmsUnavailableError
@@ -26,9 +26,9 @@ log = structlog.get_logger("hotel_agent.conversation")
 @dataclass
 class ConversationComponents:
     nlu: NluService
-    templates: TemplateService
+    templates: TemplateRenderer
     store: ConversationStore
-    handoffs: HandoffService
+    handoffs: StaffQueue
     engine: ConversationEngine
 
 
@@ -78,12 +78,12 @@ async def build_conversation(
         # A database text that does not compile is logged; its earlier versions stand in at render time.
         service.warm_up(strict=False)
     else:
-        service = TemplateService(
+        service = TemplateRenderer(
             YamlTemplateSource(), default_language=default_language, currency=currency, timezone=timezone
         )
         service.warm_up()
     store = ConversationStore(resources.state, settings.conversation_ttl_seconds)
-    handoffs = HandoffService(resources.sessionmaker, store)
+    handoffs = StaffQueue(resources.sessionmaker, store)
     engine = ConversationEngine(
         nlu=nlu,
         templates=service,

@@ -1,6 +1,6 @@
 """Guest-facing text: templates by key and language, rendered in a sandbox with CLDR formatting.
 
-    service = TemplateService(YamlTemplateSource())
+    service = TemplateRenderer(YamlTemplateSource())
     service.warm_up()                                   # at start-up: compile, load locales
     service.render("availability.success", "pt-BR", {...}).text
 
@@ -18,9 +18,9 @@ from hotel_agent.message_templates.errors import (
     TemplateRenderError,
 )
 from hotel_agent.message_templates.formatting import LocaleFormatter
+from hotel_agent.message_templates.renderer import TemplateRenderer
 from hotel_agent.message_templates.sandbox import RenderLimits
 from hotel_agent.message_templates.schemas import RenderedMessage, RenderEvent, TemplateEntry
-from hotel_agent.message_templates.service import TemplateService
 from hotel_agent.message_templates.source import InMemoryTemplateSource, TemplateSource, YamlTemplateSource
 from hotel_agent.message_templates.validation import (
     ValidationProblem,
@@ -40,7 +40,7 @@ __all__ = [
     "TemplateError",
     "TemplateNotFoundError",
     "TemplateRenderError",
-    "TemplateService",
+    "TemplateRenderer",
     "TemplateSource",
     "ValidationProblem",
     "ValidationReport",

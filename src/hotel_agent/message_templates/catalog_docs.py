@@ -54,7 +54,7 @@ def keys_in_source(source: str) -> set[str]:
 
 
 def flow_name(path: Path, root: Path = CONVERSATION_DIR) -> str:
-    """`flows/booking.py` -> `booking`; other modules by name (`engine`, `replies`)."""
+    """`flows/new_booking.py` -> `new_booking`; other modules by name (`engine`, `replies`)."""
     relative = path.relative_to(root)
     return relative.stem if relative.parts[0] == "flows" else relative.with_suffix("").as_posix()
 

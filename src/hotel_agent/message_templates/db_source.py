@@ -2,7 +2,7 @@
 
 `load()` reads every active default version at start-up; `reload(template_ids)` re-reads the templates
 an activation or rollback touched (`sync.TemplateCatalogSync` calls it on every replica). After each
-(re)load the source tells its listeners which keys changed; `TemplateService` registers itself and
+(re)load the source tells its listeners which keys changed; `TemplateRenderer` registers itself and
 recompiles them. It also keeps the last few versions that were live before (`previous`), which the
 service falls back to when the current text fails to render.
 """

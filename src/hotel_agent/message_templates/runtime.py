@@ -1,7 +1,7 @@
 """What the running app serves templates with: the database source, its sync, usage statistics.
 
 The lifespan starts one `TemplateRuntime` (importing the YAML catalog into an empty database first),
-the conversation builds its `TemplateService` from it, and the admin API announces changes through it.
+the conversation builds its `TemplateRenderer` from it, and the admin API announces changes through it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hotel_agent.db import create_sessionmaker, session_scope, write_engine
 from hotel_agent.kit.state import LockNotAcquiredError
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 from hotel_agent.message_templates.importer import import_catalog
-from hotel_agent.message_templates.service import TemplateService
+from hotel_agent.message_templates.renderer import TemplateRenderer
 from hotel_agent.message_templates.source import YamlTemplateSource
 from hotel_agent.message_templates.sync import TemplateCatalogSync
 from hotel_agent.message_templates.usage import UsageRecorder
@@ -48,7 +48,7 @@ class TemplateRuntime:
         # Template writes read the next version number and then insert: on SQLite that needs the write
         # lock from the start (BEGIN IMMEDIATE); PostgreSQL locks the template row instead.
         self.write_sessionmaker = create_sessionmaker(write_engine(resources.engine))
-        self.service: TemplateService | None = None
+        self.service: TemplateRenderer | None = None
 
     @classmethod
     async def start(cls, settings: Settings, resources: Resources) -> TemplateRuntime:
@@ -96,9 +96,9 @@ class TemplateRuntime:
         if report.created:
             logger.info("templates.catalog_imported", created=len(report.created))
 
-    def build_service(self, *, default_language: str, currency: str, timezone: str) -> TemplateService:
-        """The conversation's TemplateService over the database source, recording usage."""
-        self.service = TemplateService(
+    def build_service(self, *, default_language: str, currency: str, timezone: str) -> TemplateRenderer:
+        """The conversation's TemplateRenderer over the database source, recording usage."""
+        self.service = TemplateRenderer(
             self.source,
             default_language=default_language,
             currency=currency,

@@ -42,7 +42,7 @@ class RenderedMessage:
 
 @dataclass(frozen=True, slots=True)
 class RenderEvent:
-    """What `TemplateService(on_render=...)` receives after each successful render (usage stats, A/B).
+    """What `TemplateRenderer(on_render=...)` receives after each successful render (usage stats, A/B).
 
     `fallback` is true when the requested language had no translation and another language was used;
     `recovered` when the current version failed and an earlier good one was rendered instead.

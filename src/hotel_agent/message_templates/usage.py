@@ -1,6 +1,6 @@
 """Usage statistics of template versions, recorded off the hot path.
 
-`record(event)` (the TemplateService's `on_render`) appends a tuple to an in-memory buffer: no I/O
+`record(event)` (the TemplateRenderer's `on_render`) appends a tuple to an in-memory buffer: no I/O
 and no allocation beyond the tuple while a guest waits. A background task writes the buffer in one
 batch every `flush_seconds`. The buffer is bounded: when the database cannot keep up, the oldest
 rows are dropped and counted (`hotel_agent_template_usage_dropped_total`) instead of growing

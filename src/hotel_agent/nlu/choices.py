@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from hotel_agent.nlu.topics import fold
+from hotel_agent.nlu.text import fold_accents
 
 ORDINALS: dict[str, int] = {
     "first": 1,
@@ -45,7 +45,7 @@ MAX_WORDS = 5
 
 def option_number(text: str, option_count: int) -> int | None:
     """1-based option picked by a short reply, or None; "last" resolves to `option_count`."""
-    folded = fold(text).strip()
+    folded = fold_accents(text).strip()
     words = _WORD.findall(folded)
     if not words or len(words) > MAX_WORDS:
         return None
@@ -72,6 +72,6 @@ def name_words(names: Iterable[str]) -> set[str]:
     return {
         word
         for name in names
-        for word in _WORD.findall(fold(name))
+        for word in _WORD.findall(fold_accents(name))
         if len(word) >= 3 and word not in _STOP_WORDS and not word.isdigit()
     }

@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
 
 from hotel_agent.nlu.dataset import Example
-from hotel_agent.nlu.text import PLACEHOLDERS, fold, normalize
+from hotel_agent.nlu.text import PLACEHOLDERS, fold_accents, normalize
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -355,7 +355,10 @@ class LanguageDetector:
         # Words guests type in lower case; names ("Ana Souza") are only ever capitalised, so a
         # capitalised word outside this set is taken for a name and says nothing of language.
         lower_case = frozenset(
-            fold(token) for example in ordered for token in _LETTERS.findall(example.text) if token.islower()
+            fold_accents(token)
+            for example in ordered
+            for token in _LETTERS.findall(example.text)
+            if token.islower()
         )
         return cls(tables, lower_case)
 
@@ -395,9 +398,9 @@ class LanguageDetector:
     def _content_words(self, text: str, letters: str) -> list[str]:
         """Words that tell a language: not neutral, not one letter, not an unknown name."""
         names = {
-            fold(word)
+            fold_accents(word)
             for word in _LETTERS.findall(text)
-            if word[0].isupper() and fold(word) not in self._known_words
+            if word[0].isupper() and fold_accents(word) not in self._known_words
         }
         return [
             word

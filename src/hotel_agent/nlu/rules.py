@@ -20,7 +20,7 @@ from hotel_agent.nlu.text import (
     NUMBER_TOKEN,
     PHONE_TOKEN,
     REF_TOKEN,
-    fold,
+    fold_accents,
     normalize,
     words,
 )
@@ -181,4 +181,4 @@ def _without_name(text: str, name: str | None) -> str:
     """The text (folded) without the extracted name, so "Ana Souza" alone reads as a value."""
     if not name:
         return text
-    return fold(text).replace(fold(name), " ")
+    return fold_accents(text).replace(fold_accents(name), " ")

@@ -79,8 +79,12 @@ _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]+|\?")
 
 
-def fold(text: str) -> str:
-    """Lower-case and strip accents: "Habitación" → "habitacion", "ç" → "c", "ß" → "ss"."""
+def fold_accents(text: str) -> str:
+    """Case-fold and strip accents: "Habitación" → "habitacion", "ç" → "c", "ß" → "ss".
+
+    The length may change ("ß" → "ss"); entity grammars that need offsets use
+    `nlu.entities.text.fold_accents_same_length`.
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -138,7 +142,7 @@ def normalize(text: str, vocabulary: Container[str] = frozenset()) -> str:
     """
     text = replace_emojis(text)
     text = mask_values(text)
-    text = fold(text)
+    text = fold_accents(text)
     text = _QUESTION.sub(" ? ", text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = _SPACES.sub(" ", text).strip()

@@ -7,8 +7,9 @@ mix them ("tem wifi?"). The first topic in TOPIC_ORDER with a match wins, so spe
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
+
+from hotel_agent.nlu.text import fold_accents
 
 TOPIC_KEYWORDS: dict[str, Sequence[str]] = {
     "cancellation": (
@@ -177,20 +178,15 @@ TOPIC_KEYWORDS: dict[str, Sequence[str]] = {
 TOPIC_ORDER: tuple[str, ...] = tuple(TOPIC_KEYWORDS)
 
 
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 _PATTERNS = {
-    topic: re.compile(r"\b(" + "|".join(re.escape(fold(word)) for word in words) + r")\b")
+    topic: re.compile(r"\b(" + "|".join(re.escape(fold_accents(word)) for word in words) + r")\b")
     for topic, words in TOPIC_KEYWORDS.items()
 }
 
 
 def detect_topic(text: str) -> str | None:
     """The hotel-information topic of a message, or None when it names none we know."""
-    folded = fold(text)
+    folded = fold_accents(text)
     for topic in TOPIC_ORDER:
         if _PATTERNS[topic].search(folded):
             return topic

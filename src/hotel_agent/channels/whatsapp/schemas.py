@@ -1,4 +1,4 @@
-"""The WhatsApp Cloud API webhook payload, as Meta sends it (../shared/reference/whatsapp-cloud-api.md).
+"""The WhatsApp Cloud API webhook payload, as Meta sends it (docs/whatsapp.md).
 
 Only what we read is typed; everything else is kept (`extra="allow"`) so the stored payload is the message
 as it arrived. Optional means optional: Meta adds and drops fields (pricing, conversation) between API

@@ -7,9 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import ValidationError
 
 from hotel_agent.conversation.context import Turn
-from hotel_agent.conversation.flows.stay import fill_defaults, merge_stay
 from hotel_agent.conversation.schemas import ReplyOption
 from hotel_agent.conversation.state import Goal, Offer, Stage
+from hotel_agent.conversation.stay import fill_defaults, merge_stay
 from hotel_agent.pms.errors import InvalidPmsRequestError, PmsUnavailableError
 from hotel_agent.pms.schemas import MAX_STAY_NIGHTS, AvailabilityQuery, RoomOffer
 

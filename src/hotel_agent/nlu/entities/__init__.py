@@ -8,7 +8,7 @@ a folded copy of the text (lower-case, no accents, same offsets), about 0.1 ms p
 dateparser is not used. Measured as a fallback on the labelled lines where this grammar finds no date, it
 found a "date" on 325 of 4,485 lines and none was right ("mi" read as miércoles, "+54 9" as the year 2054),
 at 0.3 ms mean / 0.9 ms p95 per call plus ≈ 110 ms for its first call; ranges, durations, weekends and
-"semana que vem" need this grammar anyway (see shared/reference/library-costs.md).
+"semana que vem" need this grammar anyway.
 
 Order of work, so that one entity is not misread as another: booking reference, e-mail and phone are found
 first on the original text; their spans, plus prices, times ("a las 3", "14h", "3pm"), star ratings, room
@@ -49,7 +49,7 @@ from hotel_agent.nlu.entities.dates import DateGrammar
 from hotel_agent.nlu.entities.guests import GuestGrammar
 from hotel_agent.nlu.entities.lexicon import LANGS
 from hotel_agent.nlu.entities.room_types import DEMO_ROOM_TYPES, RoomTypeMatcher
-from hotel_agent.nlu.entities.text import fold, mask
+from hotel_agent.nlu.entities.text import fold_accents_same_length, mask
 from hotel_agent.nlu.schemas import Entities, RoomTypeVocabulary
 
 __all__ = ["DEMO_ROOM_TYPES", "EntityExtractor", "extract_name_reply"]
@@ -151,7 +151,7 @@ class EntityExtractor:
         if name is not None:
             found["name"] = name.value
 
-        folded = mask(fold(text), contact_spans)
+        folded = mask(fold_accents_same_length(text), contact_spans)
         room_type = self._rooms.match(folded)
         if room_type is not None:
             found["room_type"] = room_type

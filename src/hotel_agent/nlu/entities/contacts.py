@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from hotel_agent.nlu.entities.text import fold
+from hotel_agent.nlu.entities.text import fold_accents_same_length
 
 Span = tuple[int, int]
 
@@ -211,7 +211,7 @@ def _read_name(text: str, start: int, *, need_capitals: bool, min_words: int = 1
         if m is None:
             break
         word = m.group(1)
-        folded = fold(word)
+        folded = fold_accents_same_length(word)
         if m.end() < len(text) and text[m.end()].isdigit():
             break  # part of a code: "HA-N5K8PB"
         if folded in _PARTICLES and words:
@@ -244,7 +244,11 @@ def _first_full_name(text: str, start: int, end: int) -> Found | None:
     """The first run of two or more capitalised words in text[start:end]."""
     for m in re.finditer(_NAME_WORD, text[start:end]):
         word = m.group(0)
-        if not word[0].isupper() or fold(word) in _NOT_NAME or fold(word) in _CALENDAR_WORDS:
+        if (
+            not word[0].isupper()
+            or fold_accents_same_length(word) in _NOT_NAME
+            or fold_accents_same_length(word) in _CALENDAR_WORDS
+        ):
             continue
         name = _read_name(text, start + m.start(), need_capitals=True, min_words=2)
         if name is not None:
@@ -306,7 +310,7 @@ def extract_name_reply(text: str) -> str | None:
         words = segment.split()
         if not 1 <= len(words) <= 5 or not all(re.fullmatch(_NAME_WORD, w) for w in words):
             return None
-        folded = [fold(w) for w in words]
+        folded = [fold_accents_same_length(w) for w in words]
         if any(w in _NOT_NAME or w in _CALENDAR_WORDS for w in folded if w not in _PARTICLES):
             return None
         return _read_name(segment, 0, need_capitals=False)

@@ -1,6 +1,6 @@
 """The date grammar: check-in, check-out and nights from what guests write, per docs/nlu-data.md.
 
-It works on folded text (see `text.fold`) in three steps:
+It works on folded text (see `text.fold_accents_same_length`) in three steps:
 
 1. *mentions*: compiled regexes find every date-like phrase (absolute dates, day-of-month, weekdays, weekend,
    next week, today/tomorrow, "in 2 weeks") and every duration ("3 noches"), each with its span; overlapping

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hotel_agent.nlu.entities.text import fold
+from hotel_agent.nlu.entities.text import fold_accents_same_length
 from hotel_agent.nlu.schemas import RoomTypeVocabulary
 
 # fmt: off
@@ -183,7 +183,7 @@ class _Phrase:
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(fold_accents_same_length(text))
 
 
 def _deletions(word: str) -> set[str]:
@@ -227,7 +227,9 @@ class RoomTypeMatcher:
             sources: list[str] = [room_type.code.replace("_", " ")]
             for names in room_type.names.values():
                 sources.extend(names)
-            for synonyms in CATEGORY_SYNONYMS.get(fold(room_type.category).strip(), {}).values():
+            for synonyms in CATEGORY_SYNONYMS.get(
+                fold_accents_same_length(room_type.category).strip(), {}
+            ).values():
                 sources.extend(synonyms)
             for source in sources:
                 tokens = _tokens(source)

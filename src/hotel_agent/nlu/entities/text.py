@@ -55,7 +55,7 @@ def _build_fold_table() -> dict[int, str]:
 _FOLD_TABLE = _build_fold_table()
 
 
-def fold(text: str) -> str:
+def fold_accents_same_length(text: str) -> str:
     """Lower-case `text` and strip accents, keeping one character per character (offsets are preserved)."""
     return text.translate(_FOLD_TABLE)
 

@@ -1,6 +1,6 @@
 """The PMS port implemented against a live QloApps 1.6.1 webservice.
 
-Resources used (see shared/qloapps/API.md): `hotels/{id}`, `currencies`, `countries/{id}` and
+Resources used (docs/qloapps.md): `hotels/{id}`, `currencies`, `countries/{id}` and
 `configurations` for the profile; `hotel_room_types` + `room_types` for room types; `POST hotel_ari`
 (XML body, JSON answer) for availability and rates; `bookings` POST/GET/PUT for create, read, modify
 and cancel (PUT with `booking_status: 3` and the full room list); `orders/{id}.current_state` for the

@@ -1,4 +1,4 @@
-"""TemplateService: rendering from the catalog, language fallback, errors, caching and render events."""
+"""TemplateRenderer: rendering from the catalog, language fallback, errors, caching and render events."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from hotel_agent.message_templates import (
     TemplateCatalogError,
     TemplateEntry,
     TemplateNotFoundError,
+    TemplateRenderer,
     TemplateRenderError,
-    TemplateService,
     YamlTemplateSource,
 )
 from tests.message_templates.builders import LogRecorder, make_service
@@ -41,7 +41,7 @@ def missing_count(key: str, language: str) -> float:
     return value or 0.0
 
 
-def test_renders_a_multi_line_template_cleanly(service: TemplateService) -> None:
+def test_renders_a_multi_line_template_cleanly(service: TemplateRenderer) -> None:
     message = service.render("availability.success", "es", OFFERS)
     assert message == RenderedMessage(
         key="availability.success",
@@ -62,14 +62,14 @@ def test_a_line_ending_in_an_inline_tag_keeps_its_newline() -> None:
     assert service.render("t", "en", {"offers": ["a", "b"]}).text == "a\nb (last)\nEnd\n."
 
 
-def test_english_uses_european_conventions(service: TemplateService) -> None:
+def test_english_uses_european_conventions(service: TemplateRenderer) -> None:
     text = service.render("availability.success", "en", OFFERS).text
     assert text.startswith("We have 2 options from Friday 15 January to 17 January (2 nights):\n1. Doble")
     assert "€110.00/night, €220 in total" in text
 
 
 def test_regional_language_uses_the_base_text_with_regional_formatting(
-    service: TemplateService, logs: LogRecorder
+    service: TemplateRenderer, logs: LogRecorder
 ) -> None:
     before = missing_count("availability.success", "pt-BR")
     message = service.render("availability.success", "pt-BR", {**OFFERS, "nights": 0})
@@ -83,7 +83,7 @@ def test_regional_language_uses_the_base_text_with_regional_formatting(
 
 
 def test_a_missing_translation_falls_back_to_english_logged_and_counted(
-    service: TemplateService, logs: LogRecorder
+    service: TemplateRenderer, logs: LogRecorder
 ) -> None:
     context = {"index": 1, "name": "Quarto Duplo", "per_night": 110, "total": 220}
     before = missing_count("availability.option_line", "pt")
@@ -107,7 +107,7 @@ def test_fallback_chain_goes_through_the_default_language_before_english() -> No
     assert service.render("only_es", "en").text == "solo"
 
 
-def test_unsupported_or_invalid_languages_fall_back(service: TemplateService, logs: LogRecorder) -> None:
+def test_unsupported_or_invalid_languages_fall_back(service: TemplateRenderer, logs: LogRecorder) -> None:
     assert service.render("availability.none", "fr").language == "en"
     assert service.render("availability.none", "not a language!").language == "en"
     assert logs.named("templates.language_invalid") == [{"language": "not a language!", "used": "en"}]
@@ -131,7 +131,7 @@ def test_unknown_key_is_not_found() -> None:
         service.render("only_es", "pt")
 
 
-def test_an_undefined_variable_is_an_error_naming_it(service: TemplateService) -> None:
+def test_an_undefined_variable_is_an_error_naming_it(service: TemplateRenderer) -> None:
     context = {key: value for key, value in OFFERS.items() if key != "nights"}
     with pytest.raises(TemplateRenderError) as caught:
         service.render("availability.success", "es", context)
@@ -184,7 +184,7 @@ def test_a_syntax_error_surfaces_as_a_render_error_with_its_line() -> None:
     assert caught.value.line == 2
 
 
-def test_max_length_truncates_with_an_ellipsis(service: TemplateService, logs: LogRecorder) -> None:
+def test_max_length_truncates_with_an_ellipsis(service: TemplateRenderer, logs: LogRecorder) -> None:
     assert service.render("buttons.room", "en", {"name": "Double"}).text == "Double"
     long_name = service.render("buttons.room", "en", {"name": "Double room with a view of the river"})
     assert long_name.text == "Double room with a view…"
@@ -192,7 +192,7 @@ def test_max_length_truncates_with_an_ellipsis(service: TemplateService, logs: L
     assert logs.named("templates.truncated")[0]["max_length"] == 24
 
 
-def test_has_checks_the_language_and_its_base_only(service: TemplateService) -> None:
+def test_has_checks_the_language_and_its_base_only(service: TemplateRenderer) -> None:
     assert service.has("availability.option_line", "es")
     assert service.has("availability.success", "pt-BR")
     assert not service.has("availability.option_line", "pt")
@@ -201,7 +201,7 @@ def test_has_checks_the_language_and_its_base_only(service: TemplateService) -> 
 
 def test_invalidate_drops_compiled_templates(logs: LogRecorder) -> None:
     source = MutableSource({("t", "en"): "old", ("u", "en"): "u1"})
-    service = TemplateService(source)
+    service = TemplateRenderer(source)
     assert service.render("t", "en").text == "old"
     assert service.render("u", "en").text == "u1"
     source.texts[("t", "en")] = "new"
@@ -216,14 +216,14 @@ def test_invalidate_drops_compiled_templates(logs: LogRecorder) -> None:
 
 def test_invalidate_lets_a_new_translation_replace_a_fallback(logs: LogRecorder) -> None:
     source = MutableSource({("t", "en"): "english"})
-    service = TemplateService(source)
+    service = TemplateRenderer(source)
     assert service.render("t", "es").language == "en"
     source.texts[("t", "es")] = "español"
     service.invalidate("t")
     assert service.render("t", "es").text == "español"
 
 
-def test_templates_are_compiled_once(monkeypatch: pytest.MonkeyPatch, service: TemplateService) -> None:
+def test_templates_are_compiled_once(monkeypatch: pytest.MonkeyPatch, service: TemplateRenderer) -> None:
     compiled: list[str] = []
     original = service._environment.compile_entry
 
@@ -238,7 +238,7 @@ def test_templates_are_compiled_once(monkeypatch: pytest.MonkeyPatch, service: T
 
 
 def test_warm_up_compiles_everything(yaml_source: YamlTemplateSource, logs: LogRecorder) -> None:
-    service = TemplateService(yaml_source)
+    service = TemplateRenderer(yaml_source)
     service.warm_up()
     assert len(service._compiled) == len(yaml_source)
     assert logs.named("templates.warmed_up")[0]["templates"] == len(yaml_source)
@@ -253,9 +253,9 @@ def test_warm_up_fails_on_a_template_that_does_not_compile() -> None:
     assert "No filter named 'no_such_filter'" in caught.value.detail
 
 
-def test_on_render_receives_each_render_with_the_conversation(service: TemplateService) -> None:
+def test_on_render_receives_each_render_with_the_conversation(service: TemplateRenderer) -> None:
     events: list[RenderEvent] = []
-    service = TemplateService(service.source, on_render=events.append)
+    service = TemplateRenderer(service.source, on_render=events.append)
     service.render("availability.none", "es", conversation_id="conv-1")
     service.render("availability.option_line", "pt", {"index": 1, "name": "x", "per_night": 1, "total": 2})
     assert all(0 < event.render_seconds < 1 for event in events)
@@ -287,7 +287,7 @@ def test_a_failing_on_render_hook_does_not_cost_the_guest_a_reply(
     def broken(_event: RenderEvent) -> None:
         raise RuntimeError("stats down")
 
-    service = TemplateService(yaml_source, on_render=broken)
+    service = TemplateRenderer(yaml_source, on_render=broken)
     assert service.render("buttons.yes", "es").text == "Sí"
     assert logs.named("templates.on_render_failed") == [{"key": "buttons.yes"}]
 
@@ -295,16 +295,16 @@ def test_a_failing_on_render_hook_does_not_cost_the_guest_a_reply(
 def test_variant_and_version_come_from_the_entry() -> None:
     entry = TemplateEntry(key="t", language="en", text="B", category="x", variant="b", version=7)
     events: list[RenderEvent] = []
-    service = TemplateService(InMemoryTemplateSource([entry]), on_render=events.append)
+    service = TemplateRenderer(InMemoryTemplateSource([entry]), on_render=events.append)
     assert service.render("t", "en").variant == "b"
     assert (events[0].variant, events[0].version) == ("b", 7)
 
 
 def test_configuration_mistakes_fail_at_construction() -> None:
     with pytest.raises(ValueError, match="default_language"):
-        TemplateService(InMemoryTemplateSource(), default_language="english please")
+        TemplateRenderer(InMemoryTemplateSource(), default_language="english please")
     with pytest.raises(Exception, match="Nowhere/City"):
-        TemplateService(InMemoryTemplateSource(), timezone="Nowhere/City")
+        TemplateRenderer(InMemoryTemplateSource(), timezone="Nowhere/City")
 
 
 def test_locale_overrides() -> None:
@@ -321,7 +321,7 @@ def test_warm_up_can_log_instead_of_failing(logs: LogRecorder) -> None:
 
 def test_reload_recompiles_what_guests_asked_for_and_reports_what_broke(logs: LogRecorder) -> None:
     source = MutableSource({("t", "en"): "one", ("t", "es"): "uno", ("u", "en"): "u"})
-    service = TemplateService(source)
+    service = TemplateRenderer(source)
     service.render("t", "es")
     service.render("t", "en")
     source.texts[("t", "es")] = "dos {% if %}"
@@ -355,7 +355,7 @@ def test_earlier_versions_stand_in_for_a_failing_one(logs: LogRecorder) -> None:
             return earlier
 
     events: list[RenderEvent] = []
-    service = TemplateService(Versioned([current]), on_render=events.append)
+    service = TemplateRenderer(Versioned([current]), on_render=events.append)
     assert service.render("t", "es", {"n": 0}).text == "n is 0"
     assert (events[0].version, events[0].recovered, events[0].fallback) == (0, True, True)
     assert service.render("t", "en", {"n": 0}).text == "n is 0"

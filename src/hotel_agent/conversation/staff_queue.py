@@ -1,4 +1,7 @@
-"""Handoffs to staff: recorded in the database so staff can list them and release a conversation."""
+"""The staff queue: conversations handed to a person, recorded so staff can list them and release one.
+
+The dialogue step that hands a conversation over is `flows/handoff.py`; this module is what staff see.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ class HandoffOut(BaseModel):
     released_by: str | None
 
 
-class HandoffService:
+class StaffQueue:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], store: ConversationStore) -> None:
         self._sessionmaker = sessionmaker
         self._store = store

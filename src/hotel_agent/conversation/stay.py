@@ -1,4 +1,7 @@
-"""Merge what the guest said about dates and party into the conversation's stay, handling corrections."""
+"""Merge what the guest said about dates and party into the conversation's stay slots, handling corrections.
+
+Shared by the flows (availability, new and existing bookings) and the engine; it is not a flow itself.
+"""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ class _Resolved:
     fallback: bool
 
 
-class TemplateService:
+class TemplateRenderer:
     """Renders guest messages from a `TemplateSource` in a sandbox, with locale-aware formatting."""
 
     def __init__(

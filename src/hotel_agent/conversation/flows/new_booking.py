@@ -1,4 +1,4 @@
-"""Booking: choose an offered room -> name and email -> summary -> explicit yes -> PMS -> reference."""
+"""A new booking: choose an offered room -> name and email -> summary -> explicit yes -> PMS -> reference."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pydantic import ValidationError
 
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability
-from hotel_agent.conversation.flows.stay import mentions_stay
 from hotel_agent.conversation.state import Goal, Offer, Stage
+from hotel_agent.conversation.stay import mentions_stay
 from hotel_agent.nlu.choices import name_words, option_number
 from hotel_agent.nlu.entities import extract_name_reply
 from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
@@ -34,7 +34,7 @@ async def start(turn: Turn) -> None:
     if state.stage is Stage.AWAITING_ROOM_CHOICE and state.stay.room_type is not None:
         offer = _offer_for_type(turn, state.stay.room_type)
         if offer is not None:
-            await select(turn, offer, already_listed=True)
+            await select(turn, offer)
 
 
 def _changes_stay(turn: Turn) -> bool:
@@ -109,7 +109,8 @@ async def choose_room(turn: Turn) -> bool:
     return True
 
 
-async def select(turn: Turn, offer: Offer, *, already_listed: bool = False) -> None:
+async def select(turn: Turn, offer: Offer) -> None:
+    """The guest chose `offer`: ask for what the booking still needs (name, email) or summarize."""
     state = turn.state
     state.goal = Goal.BOOKING
     state.selected_room_type = offer.room_type
@@ -267,7 +268,7 @@ async def handle_confirmation(turn: Turn) -> bool:
         await availability.search(turn, goal=Goal.BOOKING, quiet_if=room_type)
         offer = _offer_for_type(turn, room_type or "") if state.stage is Stage.AWAITING_ROOM_CHOICE else None
         if offer is not None:
-            await select(turn, offer, already_listed=True)
+            await select(turn, offer)
         return True
     if turn.intent == "deny" or turn.message.choice_id == "no":
         state.stage = Stage.IDLE

@@ -7,8 +7,8 @@ from datetime import date
 from pydantic import ValidationError
 
 from hotel_agent.conversation.context import Turn
-from hotel_agent.conversation.flows.stay import merge_stay
 from hotel_agent.conversation.state import Goal, Stage, StaySlots
+from hotel_agent.conversation.stay import merge_stay
 from hotel_agent.pms.errors import (
     BookingAlreadyCancelledError,
     BookingNotFoundError,
