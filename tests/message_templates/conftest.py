@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotel_agent.message_templates import TemplateRenderer, YamlTemplateSource
-from hotel_agent.message_templates import service as service_module
+from hotel_agent.message_templates import renderer as renderer_module
 from tests.message_templates.builders import FIXTURE_CATALOG, LogRecorder
 
 
@@ -22,5 +22,5 @@ def service(yaml_source: YamlTemplateSource) -> TemplateRenderer:
 @pytest.fixture
 def logs(monkeypatch: pytest.MonkeyPatch) -> LogRecorder:
     recorder = LogRecorder()
-    monkeypatch.setattr(service_module, "logger", recorder)
+    monkeypatch.setattr(renderer_module, "logger", recorder)
     return recorder
