@@ -146,6 +146,12 @@ class Settings(BaseSettings):
     queue_sweep_seconds: float = Field(default=10.0, gt=0)
     # On SIGTERM a worker takes no new job and gives its running jobs this long to finish.
     queue_shutdown_graceful_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Supervision (queue_supervisor.py): a runnable job waiting longer than this means the backlog is not
+    # moving (readiness fails; an idle worker that leaves it waiting is restarted). Restarts back off
+    # from QUEUE_RESTART_BACKOFF_SECONDS, doubling up to the maximum.
+    queue_wedged_seconds: float = Field(default=60.0, gt=0)
+    queue_restart_backoff_seconds: float = Field(default=0.5, gt=0)
+    queue_restart_backoff_max_seconds: float = Field(default=30.0, gt=0)
     # Testing only: "name" or "name@key" points where a worker kills itself (kit/failpoints.py).
     failpoints: list[str] = Field(default_factory=list)
     failpoints_dir: Path | None = None

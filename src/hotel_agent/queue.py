@@ -33,6 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotel_agent.config import Settings
+from hotel_agent.kit.clock import utc_now
+from hotel_agent.queue_supervisor import OLDEST_RUNNABLE, Backlog, QueueUnhealthy, WorkerSupervisor
 
 log = structlog.get_logger("hotel_agent.queue")
 
@@ -47,6 +49,26 @@ DEFER_IN_TRANSACTION = text(
     bindparam("queueing_locks", type_=ARRAY(String)),
     bindparam("args", type_=ARRAY(String)),
 )
+# Jobs a worker could take now (as procrastinate_fetch_job_v2 chooses them: due, no job of their lock
+# running), the oldest one's wait since it was deferred or came due, and the workers with a heartbeat.
+RUNNABLE_BACKLOG = """
+SELECT count(*) AS runnable,
+       COALESCE(EXTRACT(EPOCH FROM now() - min(GREATEST(
+           COALESCE(jobs.scheduled_at, '-infinity'::timestamptz),
+           COALESCE(deferred.at, now())))), 0)::float AS oldest_wait,
+       (SELECT count(*) FROM procrastinate_workers
+         WHERE last_heartbeat > now() - make_interval(secs => %(stalled)s::float8)) AS live_workers
+FROM procrastinate_jobs AS jobs
+LEFT JOIN LATERAL (
+    SELECT max(events.at) AS at FROM procrastinate_events AS events
+    WHERE events.job_id = jobs.id AND events.type IN ('deferred', 'deferred_for_retry')
+) AS deferred ON true
+WHERE jobs.status = 'todo'
+  AND (jobs.scheduled_at IS NULL OR jobs.scheduled_at <= now())
+  AND NOT EXISTS (
+      SELECT 1 FROM procrastinate_jobs AS other
+      WHERE jobs.lock IS NOT NULL AND other.lock = jobs.lock AND other.status = 'doing')
+"""
 
 
 def split_job(job: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -109,6 +131,7 @@ class JobQueue:
         for register in registrars:
             register(self.app)
         self._worker: asyncio.Task[None] | None = None
+        self.supervisor: WorkerSupervisor | None = None
         self._maintenance: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -176,13 +199,19 @@ class JobQueue:
         return int(result.scalar_one())
 
     def start_worker(self, context: dict[str, Any], *, concurrency: int | None = None) -> None:
-        """Run a worker in this process's event loop until `stop` (the in-process and CLI workers)."""
+        """Run a supervised worker in this process's event loop until `stop` (in-process and CLI workers).
+
+        The supervisor (queue_supervisor.py) restarts it with backoff whenever it crashes, stops or wedges.
+        """
         if self._worker is not None:
             return
         settings = self.settings
-        self._worker = asyncio.create_task(
-            self.app.run_worker_async(
-                concurrency=concurrency or settings.queue_worker_concurrency,
+        concurrency = concurrency or settings.queue_worker_concurrency
+        supervisor: WorkerSupervisor
+
+        async def run_worker() -> None:
+            await self.app.run_worker_async(
+                concurrency=concurrency,
                 name=worker_identity(),
                 additional_context=context,
                 install_signal_handlers=False,
@@ -194,10 +223,70 @@ class JobQueue:
                 update_heartbeat_interval=settings.queue_heartbeat_seconds,
                 stalled_worker_timeout=settings.queue_stalled_seconds,
                 shutdown_graceful_timeout=settings.queue_shutdown_graceful_seconds,
-            ),
-            name="queue-worker",
+                worker_middleware=[supervisor.track],
+            )
+
+        supervisor = WorkerSupervisor(
+            run_worker,
+            concurrency=concurrency,
+            backlog=self.backlog,
+            wedged_seconds=settings.queue_wedged_seconds,
+            backoff_seconds=settings.queue_restart_backoff_seconds,
+            backoff_max_seconds=settings.queue_restart_backoff_max_seconds,
+            check_seconds=min(5.0, settings.queue_wedged_seconds / 4),
         )
+        self.supervisor = supervisor
+        self._worker = asyncio.create_task(supervisor.run(), name="queue-worker-supervisor")
         self._worker.add_done_callback(_log_worker_end)
+
+    async def backlog(self) -> Backlog:
+        """The jobs a worker could run now, the oldest one's wait, and (PostgreSQL) the live workers."""
+        if self.durable:
+            row = await self.app.connector.execute_query_one_async(
+                RUNNABLE_BACKLOG, stalled=self.settings.queue_stalled_seconds
+            )
+            backlog = Backlog(int(row["runnable"]), float(row["oldest_wait"]), int(row["live_workers"]))
+        else:
+            backlog = self._embedded_backlog()
+        OLDEST_RUNNABLE.set(backlog.oldest_wait_seconds)
+        return backlog
+
+    def _embedded_backlog(self) -> Backlog:
+        connector = self.app.connector
+        assert isinstance(connector, EmbeddedConnector)
+        now = utc_now()
+        running = {job["lock"] for job in connector.jobs.values() if job["status"] == "doing"}
+        waits = []
+        for job in connector.jobs.values():
+            if job["status"] != "todo" or (job["lock"] is not None and job["lock"] in running):
+                continue
+            due = job["scheduled_at"]
+            if due is not None and due > now:
+                continue
+            deferred = [
+                e["at"] for e in connector.events.get(job["id"], []) if e["type"].startswith("deferred")
+            ]
+            since = max([*deferred, *([due] if due is not None else [])], default=now)
+            waits.append((now - since).total_seconds())
+        return Backlog(len(waits), max(waits, default=0.0))
+
+    async def health(self) -> None:
+        """For /health/ready: raise QueueUnhealthy when the worker is down or the backlog is not moving."""
+        if self.supervisor is not None:
+            self.supervisor.health()
+        backlog = await self.backlog()
+        limit = self.settings.queue_wedged_seconds
+        if backlog.runnable and backlog.oldest_wait_seconds > limit:
+            workers = "" if backlog.live_workers is None else f"; workers alive: {backlog.live_workers}"
+            raise QueueUnhealthy(
+                f"backlog not moving: {backlog.runnable} runnable jobs, the oldest waiting "
+                f"{backlog.oldest_wait_seconds:.0f}s (QUEUE_WEDGED_SECONDS={limit:g}){workers}"
+            )
+        if backlog.runnable and backlog.live_workers == 0 and self.supervisor is None:
+            raise QueueUnhealthy(
+                f"no queue worker alive (no heartbeat in {self.settings.queue_stalled_seconds:g}s) "
+                f"and {backlog.runnable} runnable jobs"
+            )
 
     def start_maintenance(self, sweeps: list[Sweep]) -> None:
         """Periodically retry the jobs of dead workers and run each sweep (re-enqueue stuck work)."""
@@ -209,6 +298,7 @@ class JobQueue:
             try:
                 if self._worker is not None:
                     await self.retry_stalled_jobs()
+                await self.backlog()
                 for sweep in sweeps:
                     await sweep()
             except asyncio.CancelledError:
@@ -246,6 +336,7 @@ class JobQueue:
                     await task
         self._maintenance = None
         self._worker = None
+        self.supervisor = None
 
     async def wait(self) -> None:
         """Until the worker stops (the CLI worker's main loop)."""
@@ -254,5 +345,6 @@ class JobQueue:
 
 
 def _log_worker_end(task: asyncio.Task[None]) -> None:
+    # The supervisor restarts crashed workers; only a bug in the supervisor itself ends up here.
     if not task.cancelled() and task.exception() is not None:
-        log.error("queue.worker_crashed", exc_info=task.exception())
+        log.error("queue.supervisor_crashed", exc_info=task.exception())

@@ -43,10 +43,25 @@ async def test_ready_names_the_database_when_it_is_unreachable(tmp_path) -> None
     async with running_app(make_settings(url)) as client:
         ready = await client.get("/health/ready")
         assert ready.status_code == 503
-        assert ready.json()["failing"] == ["database"]
+        # The queue lives in the same database: its check fails with it (the database is named first).
+        assert ready.json()["failing"] in (["database"], ["database", "queue"])
 
 
 async def test_ready_includes_the_pms_when_asked(sqlite_url: str) -> None:
     async with running_app(make_settings(sqlite_url, check_pms_in_readiness=True)) as client:
         body = (await client.get("/health/ready")).json()
         assert body["checks"]["pms"]["ok"] is True
+
+
+async def test_ready_names_the_queue_worker_while_it_is_down(sqlite_url: str) -> None:
+    async with running_app(make_settings(sqlite_url)) as client:
+        supervisor = client.app.state.whatsapp.queue.supervisor  # type: ignore[attr-defined]
+        assert (await client.get("/health/ready")).json()["checks"]["queue"]["ok"] is True
+        supervisor.up = False
+        supervisor.last_reason = "crashed"
+        supervisor.last_error = "ConnectorException: the connection is lost"
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["failing"] == ["queue"]
+        assert "queue worker down" in ready.json()["checks"]["queue"]["error"]
+        assert "ConnectorException" in ready.json()["checks"]["queue"]["error"]

@@ -54,6 +54,11 @@ class ReadinessChecker:
     async def check(self) -> dict[str, dict[str, Any]]:
         names = ["database", "redis" if self._resources.state.name == "redis" else "state"]
         checks: list[Awaitable[dict[str, Any]]] = [_timed(self._database), _timed(self._resources.state.ping)]
+        queue = self._resources.extras.get("queue")
+        if queue is not None:
+            # The queue worker is up and the backlog moving (queue_supervisor.py).
+            names.append("queue")
+            checks.append(_timed(queue.health))
         if self._resources.settings.check_pms_in_readiness:
             names.append("pms")
             checks.append(self._pms())
@@ -68,10 +73,13 @@ async def live() -> dict[str, str]:
 
 @router.get(
     "/health/ready",
-    responses={503: {"description": "a dependency is unreachable, or the process is stopping"}},
+    responses={
+        503: {"description": "a dependency is unreachable, the queue worker is down or stalled, or stopping"}
+    },
 )
 async def ready(request: Request, resources: ResourcesDep) -> JSONResponse:
-    """Database and Redis reachable (and the PMS when CHECK_PMS_IN_READINESS=true); 503 once stopping."""
+    """Database and Redis reachable, the queue worker up and its backlog moving (and the PMS when
+    CHECK_PMS_IN_READINESS=true); 503 once stopping."""
     lifecycle = getattr(request.app.state, "lifecycle", None)
     if lifecycle is not None and lifecycle.draining:
         body = {"status": "shutting_down", "failing": ["shutdown"], "checks": {}}

@@ -97,6 +97,8 @@ async def start_whatsapp(
     sessionmaker = create_sessionmaker(write_engine(resources.engine))
     queue = JobQueue(settings, [tasks.register])
     await queue.open()
+    # /health/ready checks the queue worker and its backlog (ops/health.py).
+    resources.extras["queue"] = queue
     client = build_client(settings)
     failpoints = Failpoints(settings.failpoints, settings.failpoints_dir)
     sender = OutboxSender(
