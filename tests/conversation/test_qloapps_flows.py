@@ -11,6 +11,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -137,3 +138,71 @@ async def test_circuit_breaker_scenario(client: httpx.AsyncClient, qloapps: Loop
     turn = await guest(client, "cb-back")(f"rooms from {later:%B} {later.day} for 2 nights?")
     assert keys(turn) == ["availability.success"]
     assert breaker_state() == 0  # CLOSED again
+
+
+MONEY = re.compile(r"(?:US\$|\$)\s?([\d,]+\.\d{2})")
+
+
+def amounts(text: str) -> list[Decimal]:
+    """Every US$ amount a reply shows, in order."""
+    return [Decimal(raw.replace(",", "")) for raw in MONEY.findall(text)]
+
+
+def charged(qloapps: LoopbackEmulator, reference: str) -> Decimal:
+    """What QloApps holds for the order: tax-excluded total plus tax, as its booking answer reports."""
+    excl, tax = qloapps.emulator.store.order_totals(int(reference.removeprefix("QA-")))
+    return (excl + tax).quantize(Decimal("0.01"))
+
+
+async def test_phoneless_channel_booking_lookup_change_and_cancel_book_what_was_quoted(
+    client: httpx.AsyncClient, qloapps: LoopbackEmulator
+) -> None:
+    """Issue 11: a channel without the guest's phone (REST), the guest gives it; the total the guest
+    confirms is the total QloApps books, at the booking and at the change (the live bug: 2,600 shown,
+    2,080 booked; 5,460 shown, 4,680 booked)."""
+    say = guest(client, "qloapps-quoted-is-booked")
+    checkin, checkout = stay_in_six_weeks()
+    turn = await say(
+        f"do you have rooms from {checkin:%B} {checkin.day} to {checkout:%B} {checkout.day} for 2 adults?"
+    )
+    assert keys(turn) == ["availability.success"]
+    turn = await say("1")
+    assert keys(turn) == ["booking.ask_guest_details"]
+    turn = await say("Ana Souza, ana.souza@example.com, +351 912 345 678")
+    assert keys(turn) == ["booking.summary"], texts(turn)
+    quoted = amounts(texts(turn))[-1]
+    assert quoted == Decimal("2600.00")  # 2 nights x (1000 + 250 auto-added services) + 4% tax
+
+    turn = await say("yes")
+    assert keys(turn) == ["booking.confirmed"], texts(turn)
+    reference = REFERENCE.search(texts(turn)).group(0)  # type: ignore[union-attr]
+    assert amounts(texts(turn)) == [quoted]
+    assert charged(qloapps, reference) == quoted
+    customer = qloapps.emulator.store.customer_by_email("ana.souza@example.com")
+    assert customer is not None
+    assert customer["phone"] == "+351912345678"  # the guest's own phone, not a placeholder
+
+    turn = await say(f"what's the status of booking {reference}?")
+    assert keys(turn) == ["status.details"]
+    assert amounts(texts(turn)) == [quoted]
+
+    later, leave = checkin + timedelta(days=7), checkin + timedelta(days=10)
+    turn = await say(
+        f"can I change booking {reference} to arrive on {later:%B} {later.day} "
+        f"and leave on {leave:%B} {leave.day}?"
+    )
+    assert keys(turn) == ["modify.confirm"], texts(turn)
+    new_total, old_total = amounts(texts(turn))
+    assert old_total == quoted
+    assert new_total == Decimal("3900.00")  # 3 nights x 1250 + 4%
+    turn = await say("yes")
+    assert keys(turn) == ["modify.done"], texts(turn)
+    assert amounts(texts(turn)) == [new_total]
+    assert charged(qloapps, reference) == new_total
+
+    turn = await say(f"please cancel my booking {reference}")
+    assert keys(turn) == ["cancel.confirm"]
+    turn = await say("yes")
+    assert keys(turn) == ["cancel.done"]
+    order = qloapps.emulator.store.orders[int(reference.removeprefix("QA-"))]
+    assert order.current_state == 4  # Canceled

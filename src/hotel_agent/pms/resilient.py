@@ -44,7 +44,7 @@ from hotel_agent.config import Settings
 from hotel_agent.kit.circuit_breaker import CircuitBreaker, CircuitState
 from hotel_agent.kit.state.base import StateBackend
 from hotel_agent.pms.base import PmsAdapter
-from hotel_agent.pms.errors import NoAvailabilityError, PmsUnavailableError
+from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
 from hotel_agent.pms.metrics import (
     record_cache,
     record_call,
@@ -140,6 +140,10 @@ class ResilientPmsAdapter(PmsAdapter):
         # The PMS's answer does not depend on the party or a room-type restriction (QloApps only
         # filters by capacity on our side, and prices rooms, not guests): one cached answer per stay
         # serves every party, narrowed here exactly as the adapter would have narrowed it.
+        if query.room_type is not None and query.room_type not in {
+            info.code for info in await self.list_room_types()
+        }:
+            raise InvalidPmsRequestError(f"Unknown room type {query.room_type!r}")
         broad = await self._availability(
             AvailabilityQuery(checkin=query.checkin, checkout=query.checkout, adults=1, children=0)
         )
