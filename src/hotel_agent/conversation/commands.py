@@ -63,6 +63,7 @@ def chat(
                         choice_id=choice,
                         message_id=f"cli-{uuid.uuid4().hex}",
                         now=clock,
+                        channel="cli",
                     )
                 )
                 for reply in result.replies:

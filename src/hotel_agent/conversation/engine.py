@@ -80,7 +80,7 @@ class ConversationEngine:
         started = time.perf_counter()
         async with self._store.lock(message.conversation_id):
             result = await self._handle_locked(message)
-        metrics.TURNS.labels(result.intent or "none").inc()
+        metrics.record_turn(message, result, low_confidence_below=CLARIFY_BELOW)
         metrics.TURN_DURATION.observe(time.perf_counter() - started)
         return result
 
@@ -91,6 +91,7 @@ class ConversationEngine:
                 conversation_id=message.conversation_id, language=self._default_language
             )
             fresh = True
+            metrics.record_conversation_started(message.channel)
         else:
             fresh = False
         state.turns += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +48,8 @@ class InboundMessage(BaseModel):
     sender_phone: str | None = Field(default=None, max_length=32)
     # Injectable clock for relative dates ("tomorrow"); the current time when None.
     now: datetime | None = None
+    # Where the message came from (a metrics label); set by the channel, never by the guest.
+    channel: Literal["api", "whatsapp", "cli"] = "api"
 
 
 class TurnResult(BaseModel):

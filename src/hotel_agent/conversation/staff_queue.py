@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hotel_agent.conversation import metrics
 from hotel_agent.conversation.state import ConversationStore, Stage
 from hotel_agent.db import session_scope
 from hotel_agent.errors import NotFoundError
@@ -51,6 +52,7 @@ class StaffQueue:
                     status="open",
                 )
             )
+        metrics.HANDOFFS_REQUESTED.labels(reason).inc()
 
     async def note_message(self, conversation_id: str, text: str) -> None:
         """While staff handle it, keep the latest guest message visible to them."""
@@ -77,6 +79,7 @@ class StaffQueue:
             handoff.released_by = staff
             await session.flush()
             released = HandoffOut.model_validate(handoff)
+        metrics.record_handoff_wait(released.created_at, released.released_at)
         async with self._store.lock(conversation_id):
             conversation = await self._store.load(conversation_id)
             if conversation is not None:

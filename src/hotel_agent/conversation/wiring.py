@@ -9,6 +9,7 @@ import structlog
 
 from hotel_agent.config import Settings
 from hotel_agent.conversation.engine import ConversationEngine
+from hotel_agent.conversation.metered_pms import MeteredPms
 from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.state import ConversationStore
 from hotel_agent.message_templates import TemplateRenderer, YamlTemplateSource
@@ -87,7 +88,7 @@ async def build_conversation(
     engine = ConversationEngine(
         nlu=nlu,
         templates=service,
-        pms=resources.pms,
+        pms=MeteredPms(resources.pms),
         store=store,
         handoffs=handoffs,
         default_language=default_language,

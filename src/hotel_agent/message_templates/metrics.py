@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
+TEMPLATE_RENDERS = Counter(
+    "hotel_agent_template_renders_total",
+    "Replies rendered, by template key and the language used.",
+    ["key", "language"],
+)
+
+
+def record_render(key: str, language: str) -> None:
+    TEMPLATE_RENDERS.labels(key=key, language=language).inc()
+
+
 TEMPLATE_MISSING = Counter(
     "hotel_agent_template_missing_total",
     "Renders that fell back to another language because the requested one has no translation.",

@@ -44,7 +44,7 @@ from hotel_agent.message_templates.languages import (
     fallback_chain,
     normalize_language,
 )
-from hotel_agent.message_templates.metrics import record_missing, record_render_failure
+from hotel_agent.message_templates.metrics import record_missing, record_render, record_render_failure
 from hotel_agent.message_templates.sandbox import MessageEnvironment, RenderLimits
 from hotel_agent.message_templates.schemas import RenderedMessage, RenderEvent, TemplateEntry
 from hotel_agent.message_templates.source import TemplateSource
@@ -124,6 +124,7 @@ class TemplateRenderer:
         except TemplateRenderError as exc:
             entry, text, fallback = self._recover(key, requested, context, exc)
             recovered = True
+        record_render(key, entry.language)
         if fallback:
             record_missing(key, requested)
         if entry.max_length is not None and len(text) > entry.max_length:

@@ -25,6 +25,7 @@ from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.db import create_engine, create_sessionmaker, write_engine
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.failpoints import Failpoints
+from hotel_agent.ops.runtime_metrics import RuntimeSampler
 from hotel_agent.queue import JobQueue, worker_identity
 from hotel_agent.resources import Resources
 
@@ -54,6 +55,7 @@ class WhatsAppChannel:
     message_engine: AsyncEngine | None = None
     clock: Clock = utc_now
     _started_sweep: bool = False
+    runtime: RuntimeSampler | None = None
 
     async def sweep(self) -> None:
         """Re-enqueue guests whose messages sit unfinished (a lost job, a failed enqueue); refresh gauges."""
@@ -77,6 +79,8 @@ class WhatsAppChannel:
             await self.jobs.enqueue_guests(guests)
 
     async def close(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
         await self.queue.close()
         await self.client.aclose()
         if self.message_engine is not None:
@@ -136,6 +140,7 @@ async def start_whatsapp(
     )
     if run_worker:
         queue.start_worker({tasks.CONTEXT_KEY: processor}, concurrency=concurrency)
-    queue.start_maintenance([channel.sweep])
+    channel.runtime = RuntimeSampler(resources)
+    queue.start_maintenance([channel.runtime.sample, channel.sweep])
     log.info("whatsapp.started", durable_queue=queue.durable, worker=run_worker)
     return channel

@@ -241,6 +241,7 @@ class MessageProcessor:
                     choice_id=view.choice_id,
                     sender_phone=f"+{view.guest.wa_id}"[:32],
                     now=view.wa_timestamp,
+                    channel="whatsapp",
                 )
             )
             return result.replies

@@ -1,0 +1,43 @@
+"""Process gauges: DB pool in use, Redis reachability, resident memory."""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY
+
+from hotel_agent.ops.runtime_metrics import RuntimeSampler, resident_memory_bytes
+from hotel_agent.resources import build_resources
+from tests.conftest import make_settings
+from tests.services import free_port
+
+
+def gauge(name: str) -> float | None:
+    return REGISTRY.get_sample_value(name)
+
+
+async def test_pool_in_use_redis_up_and_memory(postgres_url: str, redis_url: str) -> None:
+    resources = await build_resources(make_settings(postgres_url, redis_url=redis_url, database_pool_size=3))
+    sampler = RuntimeSampler(resources)
+    try:
+        async with resources.engine.connect():
+            await sampler.sample()
+            assert gauge("hotel_agent_db_pool_in_use") == 1
+        await sampler.sample()
+        assert gauge("hotel_agent_db_pool_in_use") == 0
+        assert gauge("hotel_agent_db_pool_size") == 3
+        assert gauge("hotel_agent_redis_up") == 1
+        memory = gauge("hotel_agent_process_resident_memory_bytes")
+        assert memory is not None
+        assert 10_000_000 < memory < 20_000_000_000
+        assert abs(memory - resident_memory_bytes()) < 200_000_000
+    finally:
+        await resources.close()
+
+
+async def test_unreachable_redis_reads_zero(sqlite_url: str) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    resources = await build_resources(make_settings(sqlite_url, redis_url=dead))
+    try:
+        await RuntimeSampler(resources).sample()
+        assert gauge("hotel_agent_redis_up") == 0
+    finally:
+        await resources.close()
