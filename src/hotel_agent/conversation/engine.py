@@ -196,8 +196,13 @@ class ConversationEngine:
         if stage is Stage.AWAITING_BOOKING_CONFIRMATION:
             return not self._escapes(turn) and await new_booking.handle_confirmation(turn)
         if stage is Stage.AWAITING_CANCEL_CONFIRMATION:
+            # "yes, cancel it" / "sí, cancélala" / "pode cancelar" answer the question, not restart it.
+            if existing_booking.confirms_cancel(turn):
+                return await existing_booking.handle_cancel_confirmation(turn)
             return not self._escapes(turn) and await existing_booking.handle_cancel_confirmation(turn)
         if stage is Stage.AWAITING_MODIFY_CONFIRMATION:
+            if existing_booking.confirms_modify(turn):
+                return await existing_booking.handle_modify_confirmation(turn)
             return not self._escapes(turn) and await existing_booking.handle_modify_confirmation(turn)
         if stage is Stage.AWAITING_GUEST_DETAILS:
             if self._escapes(turn) and not (entities.email or entities.name):

@@ -75,3 +75,29 @@ def name_words(names: Iterable[str]) -> set[str]:
         for word in _WORD.findall(fold_accents(name))
         if len(word) >= 3 and word not in _STOP_WORDS and not word.isdigit()
     }
+
+
+# A refusal word anywhere in a short answer: "no, don't cancel", "não cancela", "mejor no".
+_NEGATIONS = frozenset(
+    {
+        "no",
+        "not",
+        "dont",
+        "don't",
+        "never",
+        "nope",
+        "nao",
+        "não",
+        "nunca",
+        "nah",
+        "keep",
+        "mantener",
+        "manter",
+    }
+)
+
+
+def has_negation(text: str) -> bool:
+    """True when the guest's words refuse rather than agree (accents and case ignored)."""
+    words = [word.strip(".,!?¿¡;:'\"") for word in text.lower().split()]
+    return any(word in _NEGATIONS for word in words)

@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.state import Goal, Stage, StaySlots
-from hotel_agent.conversation.stay import merge_stay
+from hotel_agent.conversation.stay import mentions_stay, merge_stay
+from hotel_agent.nlu.choices import has_negation
 from hotel_agent.pms.errors import (
     BookingAlreadyCancelledError,
     BookingNotFoundError,
@@ -93,12 +94,32 @@ def _ask_cancel(turn: Turn, booking: Booking) -> None:
     turn.replies.ask_yes_no("cancel.confirm", **booking_context(turn, booking))
 
 
+def _same_booking(turn: Turn) -> bool:
+    reference = turn.parsed.entities.booking_ref
+    return reference is None or reference == turn.state.active_ref
+
+
+def confirms_cancel(turn: Turn) -> bool:
+    """Asked "shall I cancel it?", a cancel request for the same booking is the yes ("yes, cancel it")."""
+    return turn.intent == "cancel_reservation" and _same_booking(turn) and not has_negation(turn.message.text)
+
+
+def confirms_modify(turn: Turn) -> bool:
+    """Asked to confirm a change, "yes, change it" (a modify request with no new details) is the yes."""
+    return (
+        turn.intent == "modify_reservation"
+        and _same_booking(turn)
+        and not mentions_stay(turn.parsed.entities)
+        and not has_negation(turn.message.text)
+    )
+
+
 async def handle_cancel_confirmation(turn: Turn) -> bool:
     state = turn.state
     reference = state.active_ref
     if reference is None:
         return False
-    if turn.intent == "affirm" or turn.message.choice_id == "yes":
+    if turn.intent == "affirm" or turn.message.choice_id == "yes" or confirms_cancel(turn):
         try:
             booking = await turn.pms.cancel_booking(reference)
         except BookingAlreadyCancelledError:
@@ -243,7 +264,7 @@ async def handle_modify_confirmation(turn: Turn) -> bool:
     reference, change = state.active_ref, state.pending_change
     if reference is None or change is None:
         return False
-    if turn.intent == "affirm" or turn.message.choice_id == "yes":
+    if turn.intent == "affirm" or turn.message.choice_id == "yes" or confirms_modify(turn):
         try:
             booking = await turn.pms.modify_booking(reference, change)
         except NoAvailabilityError:

@@ -11,7 +11,7 @@ from hotel_agent.conversation.stay import mentions_stay
 from hotel_agent.nlu.choices import name_words, option_number
 from hotel_agent.nlu.entities import extract_name_reply
 from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
-from hotel_agent.pms.schemas import BookingRequest, GuestDetails
+from hotel_agent.pms.schemas import BookingRequest, GuestDetails, normalize_phone
 
 QUESTION_INTENTS = frozenset({"price_inquiry", "check_availability", "hotel_info"})
 
@@ -125,11 +125,19 @@ def _take_guest_details(turn: Turn) -> None:
     if entities.email:
         guest.email = entities.email.lower()
     if entities.phone:
-        guest.phone = entities.phone
+        guest.phone = _valid_phone(entities.phone, turn.hotel.country) or guest.phone
     if entities.name:
         guest.name = entities.name
     if guest.phone is None and turn.message.sender_phone:
-        guest.phone = turn.message.sender_phone
+        guest.phone = _valid_phone(turn.message.sender_phone, turn.hotel.country)
+
+
+def _valid_phone(raw: str, country: str) -> str | None:
+    """E.164, or None for a number libphonenumber rejects (a booking must not fail on it as a bad email)."""
+    try:
+        return normalize_phone(raw, default_region=country or None)
+    except ValueError:
+        return None
 
 
 def ask_guest_details_again(turn: Turn) -> None:
