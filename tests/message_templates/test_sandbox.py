@@ -87,6 +87,9 @@ def test_amplifying_filters_do_not_exist(name: str) -> None:
         # Loops over strings are not covered by the range cap; the step budget stops them.
         "{% set s = 'x' * 5000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
         "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+        # A block set that doubles itself on every line (issue 17: 22 lines made 67 million characters).
+        "{% set a %}x{% endset %}\n" + "{% set a %}{{ a }}{{ a }}{% endset %}\n" * 30 + "{{ a|length }}",
+        "{% macro m(x) %}{{ x }}{{ x }}{% endmacro %}{% set a = 'x' * 40000 %}{{ m(a) }}",
     ],
 )
 def test_runaway_templates_stop_quickly(payload: str) -> None:
@@ -94,6 +97,15 @@ def test_runaway_templates_stop_quickly(payload: str) -> None:
     with pytest.raises(TemplateRenderError, match="limit exceeded"):
         render_one(payload)
     assert time.perf_counter() - started < 2
+
+
+def test_an_expression_nested_too_deeply_is_a_syntax_error() -> None:
+    with pytest.raises(TemplateRenderError, match="nested too deeply"):
+        render_one("{{ " + "(" * 500 + "1" + ")" * 500 + " }}")
+
+
+def test_a_block_set_that_stays_small_still_works() -> None:
+    assert render_one("{% set a %}ab{% endset %}{% set a %}{{ a }}{{ a }}{% endset %}{{ a }}") == "abab"
 
 
 def test_infinite_recursion_is_a_render_error() -> None:

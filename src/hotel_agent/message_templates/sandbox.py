@@ -24,9 +24,13 @@ Plain `trim_blocks` eats the newline after any block tag, so a line ending in
 `total{% if few %} (1 left){% endif %}` would glue the next line onto it; `preprocess` marks such
 trailing tags `+%}` (which authors may also write themselves).
 
-Not covered: a template written to double a string on each of ~25 literal lines
-(`{% set a %}{{ a }}{{ a }}{% endset %}`) can still exhaust memory. Only authenticated operators
-write templates; that is an insider abusing an admin tool, not a guest.
+- every block that Jinja joins into a value (`{% set a %}...{% endset %}`, macro bodies, `{% call %}`,
+  `{% filter %}`) goes through `bounded_join`: a value longer than `max_value_length` is refused, so
+  `{% set a %}{{ a }}{{ a }}{% endset %}` repeated line after line (doubling) stops at 64 KiB instead of
+  exhausting memory. Jinja's own sandbox documentation leaves output size and work to the embedder; these
+  limits are ours;
+- an expression nested too deeply for the parser (500 parentheses) is a syntax error, not a
+  RecursionError.
 """
 
 from __future__ import annotations
@@ -242,6 +246,8 @@ class MessageEnvironment(ImmutableSandboxedEnvironment):
             auto_reload=False,
         )
         self.limits = limits or RenderLimits()
+        # Generated code joins every block buffer with `environment.concat`.
+        self.concat = self.bounded_join  # type: ignore[method-assign]
         self.filters = {name: f for name, f in self.filters.items() if name in SAFE_BUILTIN_FILTERS}
         self.filters.update(LOCALE_FILTERS)
         self.globals = {
@@ -266,6 +272,9 @@ class MessageEnvironment(ImmutableSandboxedEnvironment):
             code = self.compile(text, name=name, filename=f"<template {name}>")
         except TemplateSyntaxError as exc:
             raise TemplateRenderError(key, language, f"syntax error: {exc.message}", line=exc.lineno) from exc
+        except RecursionError as exc:
+            reason = "syntax error: the template is nested too deeply"
+            raise TemplateRenderError(key, language, reason) from exc
         # A plain dict, not make_globals()' ChainMap: every render copies it into a new context.
         return self.template_class.from_code(self, code, dict(self.globals), None)
 
@@ -373,6 +382,13 @@ class MessageEnvironment(ImmutableSandboxedEnvironment):
             _spend(len(iterable))
             return iterable
         return _counted(iterable)
+
+    def bounded_join(self, values: Iterable[Any]) -> str:
+        """Join a block's output (a `{% set %}` block, a macro): refused beyond `max_value_length`."""
+        text = "".join(values)
+        if len(text) > self.limits.max_value_length:
+            raise LimitExceededError(f"a value longer than {self.limits.max_value_length} characters")
+        return text
 
     def bounded_concat(self, values: tuple[Any, ...]) -> str:
         text = "".join([str(value) for value in values])
