@@ -5,7 +5,8 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean eval-blind eval-dev monitoring-tools
+.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean eval-blind eval-dev monitoring-tools \
+	deploy health canary-deploy canary-diff canary-promote rollback deploy-down
 
 help:
 	@echo "make run    install, migrate, seed the demo hotel and serve on http://$(HOST):$(PORT)"
@@ -70,3 +71,34 @@ bench: install
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# One-host deployment behind nginx (docs/deploy.md). The logic is `hotel-agent deploy`; these only pass
+# the environment's file (deploy/onehost/$(ENV).toml) and its variables (.env.$(ENV)).
+ENV ?= staging
+RELEASE ?=
+CANARY_WEIGHT ?= 10
+DEPLOY := $(UV) run hotel-agent deploy
+DEPLOY_CONFIG := --config deploy/onehost/$(ENV).toml
+DEPLOY_RELEASE := $(if $(RELEASE),--release $(RELEASE)) --env-file .env.$(ENV)
+
+deploy: install
+	@command -v nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
+	$(DEPLOY) up $(DEPLOY_CONFIG) $(DEPLOY_RELEASE)
+
+health: install
+	$(DEPLOY) health $(DEPLOY_CONFIG)
+
+canary-deploy: install
+	$(DEPLOY) canary $(DEPLOY_CONFIG) $(DEPLOY_RELEASE) --weight $(CANARY_WEIGHT)
+
+canary-diff: install
+	$(DEPLOY) diff $(DEPLOY_CONFIG) --report .playbook/canary_diff_report.json
+
+canary-promote: install
+	$(DEPLOY) promote $(DEPLOY_CONFIG) --report .playbook/canary_diff_report.json
+
+rollback: install
+	$(DEPLOY) rollback $(DEPLOY_CONFIG)
+
+deploy-down: install
+	$(DEPLOY) down $(DEPLOY_CONFIG)

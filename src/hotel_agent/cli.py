@@ -19,6 +19,7 @@ from hotel_agent.conversation.commands import chat
 from hotel_agent.conversation.testing.commands import test_app
 from hotel_agent.message_templates.commands import templates_app
 from hotel_agent.nlu.commands import nlu_app
+from hotel_agent.ops.deploy.commands import deploy_app
 from hotel_agent.pms.commands import pms_app
 from hotel_agent.worker import worker
 
@@ -26,6 +27,7 @@ app = typer.Typer(help="hotel-agent: the open-source virtual hotel receptionist.
 admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(deploy_app, name="deploy")
 app.add_typer(pms_app, name="pms")
 app.add_typer(templates_app, name="templates")
 app.add_typer(whatsapp_app, name="whatsapp")

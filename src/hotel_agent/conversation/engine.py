@@ -289,4 +289,5 @@ class ConversationEngine:
     async def _clarify(self, turn: Turn) -> None:
         state = turn.state
         state.clarifications += 1
+        metrics.CLARIFICATIONS.inc()
         turn.replies.say("fallback.clarify", offer_handoff=state.clarifications >= 2)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from hotel_agent.conversation.schemas import InboundMessage, TurnResult
 
 TURNS = Counter("hotel_agent_conversation_turns_total", "Guest messages handled, by intent.", ["intent"])
+# The canary's business signal (ops/deploy/analysis.py): the share of turns the bot did not understand.
+CLARIFICATIONS = Counter(
+    "hotel_agent_conversation_clarifications_total", "Guest messages answered with a request to rephrase."
+)
 TURN_DURATION = Histogram(
     "hotel_agent_conversation_turn_seconds",
     "Time to handle one guest message, lock to saved state.",
