@@ -8,6 +8,8 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,6 +67,13 @@ def _describe_validation(exc: RequestValidationError) -> tuple[int, str, list[di
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RedisConnectionError)
+    @app.exception_handler(RedisTimeoutError)
+    async def state_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # Redis (conversation state, locks) is unreachable: a clear 503 the caller may retry, not a 500.
+        log.warning("request.state_unavailable", error=type(exc).__name__)
+        return _envelope(503, "ServiceUnavailable", "the state backend (Redis) is unreachable; retry later")
+
     @app.exception_handler(HotelAgentError)
     async def domain_error(_request: Request, exc: HotelAgentError) -> JSONResponse:
         if exc.status_code >= 500:

@@ -65,3 +65,12 @@ async def test_ready_names_the_queue_worker_while_it_is_down(sqlite_url: str) ->
         assert ready.json()["failing"] == ["queue"]
         assert "queue worker down" in ready.json()["checks"]["queue"]["error"]
         assert "ConnectorException" in ready.json()["checks"]["queue"]["error"]
+
+
+async def test_messages_answer_503_while_redis_is_unreachable(sqlite_url: str) -> None:
+    settings: Settings = make_settings(sqlite_url, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    async with running_app(settings) as client:
+        response = await client.post("/api/v1/messages", json={"conversation_id": "guest-1", "text": "hola"})
+        assert response.status_code == 503
+        assert response.json()["error"] == "ServiceUnavailable"
+        assert "Redis" in response.json()["detail"]

@@ -49,7 +49,10 @@ class MessageIn(BaseModel):
     now: datetime | None = Field(default=None, description="Clock override for relative dates (testing).")
 
 
-@router.post("/messages", responses={422: {"description": "invalid message"}})
+@router.post(
+    "/messages",
+    responses={422: {"description": "invalid message"}, 503: {"description": "Redis is unreachable"}},
+)
 async def send_message(body: MessageIn, engine: EngineDep) -> TurnResult:
     """Handle one guest message and return the bot's replies."""
     if not body.text.strip() and not body.choice_id:
