@@ -20,6 +20,7 @@ from hotel_agent.conversation.testing.commands import test_app
 from hotel_agent.message_templates.commands import templates_app
 from hotel_agent.nlu.commands import nlu_app
 from hotel_agent.ops.deploy.commands import deploy_app
+from hotel_agent.ops.report import ops_app
 from hotel_agent.pms.commands import pms_app
 from hotel_agent.worker import worker
 
@@ -32,6 +33,7 @@ app.add_typer(pms_app, name="pms")
 app.add_typer(templates_app, name="templates")
 app.add_typer(whatsapp_app, name="whatsapp")
 app.add_typer(test_app, name="test")
+app.add_typer(ops_app, name="ops")
 app.command()(chat)
 app.command()(worker)
 
