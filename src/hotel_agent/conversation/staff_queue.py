@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.conversation import metrics
 from hotel_agent.conversation.state import ConversationStore, Stage
-from hotel_agent.db import session_scope
+from hotel_agent.db import create_sessionmaker, session_scope, write_engine
 from hotel_agent.errors import NotFoundError
 from hotel_agent.models import Handoff
 
@@ -35,10 +35,14 @@ class HandoffOut(BaseModel):
 class StaffQueue:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], store: ConversationStore) -> None:
         self._sessionmaker = sessionmaker
+        # Each write here reads the open handoff first: on SQLite a deferred transaction that then writes
+        # fails at once with "database is locked" when another connection writes meanwhile (template
+        # usage flushes do), so writes take the lock up front. PostgreSQL ignores the option.
+        self._write_sessionmaker = create_sessionmaker(write_engine(sessionmaker.kw["bind"]))
         self._store = store
 
     async def open_handoff(self, conversation_id: str, language: str, reason: str, last_message: str) -> None:
-        async with session_scope(self._sessionmaker) as session:
+        async with session_scope(self._write_sessionmaker) as session:
             existing = await self._open_for(session, conversation_id)
             if existing is not None:
                 existing.last_message = last_message[:4000]
@@ -56,7 +60,7 @@ class StaffQueue:
 
     async def note_message(self, conversation_id: str, text: str) -> None:
         """While staff handle it, keep the latest guest message visible to them."""
-        async with session_scope(self._sessionmaker) as session:
+        async with session_scope(self._write_sessionmaker) as session:
             existing = await self._open_for(session, conversation_id)
             if existing is not None:
                 existing.last_message = text[:4000]
@@ -70,7 +74,7 @@ class StaffQueue:
 
     async def release(self, conversation_id: str, staff: str) -> HandoffOut:
         """Staff are done: the bot answers this conversation again."""
-        async with session_scope(self._sessionmaker) as session:
+        async with session_scope(self._write_sessionmaker) as session:
             handoff = await self._open_for(session, conversation_id)
             if handoff is None:
                 raise NotFoundError(f"conversation {conversation_id} is not handed over to staff")
