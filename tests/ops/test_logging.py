@@ -8,7 +8,12 @@ import httpx
 import pytest
 import structlog
 
+from hotel_agent.config import LogFormat, Settings
+from hotel_agent.kit.circuit_breaker import CircuitBreaker
+from hotel_agent.kit.state import MemoryStateBackend
+from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.masking import mask_event, mask_text
+from hotel_agent.pms.errors import PmsUnavailableError
 
 
 @pytest.mark.parametrize(
@@ -77,3 +82,28 @@ async def test_request_lines_carry_a_request_id_and_mask_guests(
     assert "600 111 222" not in output
     assert "p4ss" not in output
     assert any(line.get("text") == "my phone is +*******1222" for line in lines)
+
+
+async def test_stdlib_extra_fields_survive_the_formatter(capsys: pytest.CaptureFixture[str]) -> None:
+    """`circuit_breaker.transition` goes through stdlib `logging` with `extra=`: its fields reach the line."""
+    configure_logging(Settings(log_format=LogFormat.JSON))
+    breaker = CircuitBreaker(MemoryStateBackend(), "pms:probe", failure_threshold=1, recovery_timeout=30)
+
+    async def down() -> None:
+        raise PmsUnavailableError("down")
+
+    capsys.readouterr()
+    with pytest.raises(PmsUnavailableError):
+        await breaker.call(down)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    transitions = [line for line in lines if line.get("event") == "circuit_breaker.transition"]
+    assert transitions == [
+        {
+            **transitions[0],
+            "breaker": "pms:probe",
+            "from_state": "closed",
+            "to_state": "open",
+            "logger": "hotel_agent.kit.circuit_breaker",
+            "level": "info",
+        }
+    ]
