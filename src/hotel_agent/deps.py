@@ -37,12 +37,21 @@ async def get_pms(resources: ResourcesDep) -> PmsAdapter:
     return resources.pms
 
 
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """The request's transaction: committed when the handler succeeds, rolled back when it raises.
 
     The commit happens before the response is sent, so a commit failure reaches the client as an error.
+    A request that may write (POST, PUT, ...) takes SQLite's write lock when it begins: a deferred
+    transaction that reads and then writes fails at once with "database is locked" when another
+    connection wrote meanwhile (a login's UPDATE beside a template-usage flush). PostgreSQL is unaffected.
     """
-    async with resources.sessionmaker() as session:
+    sessionmaker = (
+        resources.sessionmaker if request.method in _READ_ONLY_METHODS else resources.write_sessionmaker
+    )
+    async with sessionmaker() as session:
         try:
             yield session
             await session.commit()

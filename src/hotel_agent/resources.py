@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hotel_agent.config import Settings
-from hotel_agent.db import create_engine, create_sessionmaker
+from hotel_agent.db import create_engine, create_sessionmaker, write_engine
 from hotel_agent.kit.state import MemoryStateBackend, RedisStateBackend, StateBackend
 from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.factory import build_pms
@@ -23,6 +23,8 @@ class Resources:
     state: StateBackend
     http_client: httpx.AsyncClient
     pms: PmsAdapter
+    # The same pool; on SQLite its transactions take the write lock up front (see db.write_engine).
+    write_sessionmaker: async_sessionmaker[AsyncSession]
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -60,4 +62,5 @@ async def build_resources(settings: Settings, *, state: StateBackend | None = No
         state=state,
         http_client=http_client,
         pms=pms,
+        write_sessionmaker=create_sessionmaker(write_engine(engine)),
     )
