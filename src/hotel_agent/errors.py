@@ -55,5 +55,9 @@ class ServiceUnavailableError(HotelAgentError):
     status_code = 503
 
 
+# OpenAPI entry for routes that answer 503 when Redis (the shared state backend) is unreachable.
+STATE_BACKEND_UNAVAILABLE_RESPONSE: dict[str, str] = {"description": "Redis is unreachable"}
+
+
 class ConfigurationError(Exception):
     """The service cannot start with this configuration; the message says which variable to fix."""

@@ -14,7 +14,7 @@ from hotel_agent.conversation.engine import ConversationEngine
 from hotel_agent.conversation.schemas import InboundMessage, TurnResult
 from hotel_agent.conversation.staff_queue import HandoffOut, StaffQueue
 from hotel_agent.conversation.wiring import ConversationComponents
-from hotel_agent.errors import UnprocessableError
+from hotel_agent.errors import STATE_BACKEND_UNAVAILABLE_RESPONSE, UnprocessableError
 
 router = APIRouter(prefix="/api/v1", tags=["conversation"])
 staff_router = admin_router(tags=["handoffs"])
@@ -51,7 +51,7 @@ class MessageIn(BaseModel):
 
 @router.post(
     "/messages",
-    responses={422: {"description": "invalid message"}, 503: {"description": "Redis is unreachable"}},
+    responses={422: {"description": "invalid message"}, 503: STATE_BACKEND_UNAVAILABLE_RESPONSE},
 )
 async def send_message(body: MessageIn, engine: EngineDep) -> TurnResult:
     """Handle one guest message and return the bot's replies."""
