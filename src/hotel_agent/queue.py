@@ -329,11 +329,17 @@ class JobQueue:
         return retried
 
     async def stop(self) -> None:
+        # Bounded: a job stuck past procrastinate's graceful timeout must not hang the process's exit.
+        # Its row stays "doing" and the stalled-job sweep of a live worker retries it.
+        limit = self.settings.queue_shutdown_graceful_seconds + 5
         for task in (self._maintenance, self._worker):
             if task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                _, pending = await asyncio.wait({task}, timeout=limit)
+                if pending:
+                    log.error("queue.stop_timed_out", task=task.get_name(), after_s=limit)
+                elif not task.cancelled() and task.exception() is not None:
+                    log.warning("queue.stopped_with_error", task=task.get_name(), error=str(task.exception()))
         self._maintenance = None
         self._worker = None
         self.supervisor = None
