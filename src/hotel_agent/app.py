@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -97,6 +98,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return _envelope(500, "InternalError", "an unexpected error occurred", request_id=request_id)
 
 
+# Longer than the queue's bounded stop (graceful timeout + 5 s at the default 10 s).
+APP_CLOSE_TIMEOUT_SECONDS = 20.0
+
+
 def create_app(settings: Settings | None = None, *, nlu: NluService | None = None) -> FastAPI:
     """The application; `nlu` lets tests share one loaded NLU model between app instances."""
     settings = settings or get_settings()
@@ -133,13 +138,23 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
             state_backend=resources.state.name,
             database=resources.engine.dialect.name,
         )
-        try:
-            yield
-        finally:
+
+        async def close_all() -> None:
             await whatsapp.close()
             if templates is not None:
                 await templates.close()
             await resources.close()
+
+        try:
+            yield
+        finally:
+            # Bounded: a close step that hangs must not keep a stopping process (and its deploy) alive.
+            closing = asyncio.ensure_future(close_all())
+            done, _ = await asyncio.wait({closing}, timeout=APP_CLOSE_TIMEOUT_SECONDS)
+            if not done:
+                log.error("app.stop_timed_out", after_s=APP_CLOSE_TIMEOUT_SECONDS)
+            elif closing.exception() is not None:
+                log.error("app.stop_failed", error=repr(closing.exception()))
             log.info("app.stopped")
 
     app = FastAPI(
