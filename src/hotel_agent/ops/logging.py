@@ -66,3 +66,7 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).propagate = True
     # Our middleware logs each request with its id; uvicorn's access log would duplicate it unmasked.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request at INFO (URLs included); outbound calls are measured by our own metrics,
+    # and those lines would land in a command's JSON output (`hotel-agent ops report --json`).
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
