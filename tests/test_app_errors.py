@@ -62,7 +62,7 @@ async def test_a_failing_commit_reaches_the_client_and_nothing_is_written(
     response = await app_client.post("/probe/two-users", json={"username": "half"})
     assert response.status_code == 500
     assert response.json()["error"] == "InternalError"
-    async with app.state.resources.sessionmaker() as session:
+    async with app.state.components.resources.sessionmaker() as session:
         count = await session.scalar(
             select(func.count()).select_from(AdminUser).where(AdminUser.username.like("half-%"))
         )

@@ -1,8 +1,8 @@
-"""The FastAPI application: lifespan-owned resources, routers, one JSON error envelope."""
+"""The FastAPI application: its lifespan runs the composition root (components.py); routers; one JSON
+error envelope."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,27 +13,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotel_agent import __version__
 from hotel_agent.admin import endpoints as admin_endpoints
 from hotel_agent.channels.whatsapp import endpoints as whatsapp_endpoints
-from hotel_agent.channels.whatsapp.wiring import start_whatsapp
+from hotel_agent.components import Role, start_components
 from hotel_agent.config import Settings, get_settings
 from hotel_agent.conversation import endpoints as conversation_endpoints
-from hotel_agent.conversation.wiring import build_conversation
 from hotel_agent.errors import HotelAgentError
 from hotel_agent.message_templates import endpoints as template_endpoints
-from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.nlu import endpoints as nlu_endpoints
 from hotel_agent.nlu.service import NluService
 from hotel_agent.ops import health
-from hotel_agent.ops.heap import freeze_startup_heap
 from hotel_agent.ops.lifecycle import Lifecycle
 from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from hotel_agent.resources import build_resources
 
 log = structlog.get_logger("hotel_agent.app")
 
@@ -98,64 +93,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return _envelope(500, "InternalError", "an unexpected error occurred", request_id=request_id)
 
 
-# Longer than the queue's bounded stop (graceful timeout + 5 s at the default 10 s).
-APP_CLOSE_TIMEOUT_SECONDS = 20.0
-
-
 def create_app(settings: Settings | None = None, *, nlu: NluService | None = None) -> FastAPI:
     """The application; `nlu` lets tests share one loaded NLU model between app instances."""
     settings = settings or get_settings()
+    # Read by /health/ready: 503 from the first SIGTERM on (docs/deploy.md, graceful stop).
+    lifecycle = Lifecycle(settings.shutdown_drain_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
-        settings.check_secrets()
-        app.state.lifecycle.install()
-        resources = await build_resources(settings)
-        app.state.resources = resources
-        templates: TemplateRuntime | None
-        try:
-            templates = await TemplateRuntime.start(settings, resources)
-        except (OSError, SQLAlchemyError) as exc:
-            # The database is down at start-up: answer guests from the shipped catalog and let
-            # /health/ready report the database, instead of refusing to start at all.
-            log.error("templates.database_unavailable", error=type(exc).__name__)
-            templates = None
-        app.state.templates = templates
-        conversation = await build_conversation(settings, resources, nlu=nlu, templates=templates)
-        app.state.conversation = conversation
-        app.state.nlu = conversation.nlu
-        whatsapp = await start_whatsapp(
-            settings, resources, conversation, run_worker=settings.queue_in_process_worker
-        )
-        app.state.whatsapp = whatsapp
-        if settings.gc_freeze_after_start:
-            freeze_startup_heap()
-        log.info(
-            "app.started",
-            environment=settings.environment.value,
-            pms=settings.pms_type.value,
-            state_backend=resources.state.name,
-            database=resources.engine.dialect.name,
-        )
-
-        async def close_all() -> None:
-            await whatsapp.close()
-            if templates is not None:
-                await templates.close()
-            await resources.close()
-
-        try:
+        lifecycle.install()
+        async with start_components(settings, role=Role.WEB, nlu=nlu, lifecycle=lifecycle) as components:
+            # The one slot on app.state; routes reach it through hotel_agent.deps.
+            app.state.components = components
+            resources = components.resources
+            log.info(
+                "app.started",
+                environment=settings.environment.value,
+                pms=settings.pms_type.value,
+                state_backend=resources.state.name,
+                database=resources.engine.dialect.name,
+            )
             yield
-        finally:
-            # Bounded: a close step that hangs must not keep a stopping process (and its deploy) alive.
-            closing = asyncio.ensure_future(close_all())
-            done, _ = await asyncio.wait({closing}, timeout=APP_CLOSE_TIMEOUT_SECONDS)
-            if not done:
-                log.error("app.stop_timed_out", after_s=APP_CLOSE_TIMEOUT_SECONDS)
-            elif closing.exception() is not None:
-                log.error("app.stop_failed", error=repr(closing.exception()))
-            log.info("app.stopped")
+        log.info("app.stopped")
 
     app = FastAPI(
         title="hotel-agent",
@@ -163,8 +123,6 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
         description="Virtual hotel receptionist: guest conversations in en/es/pt against the hotel's PMS.",
         lifespan=lifespan,
     )
-    # Read by /health/ready: 503 from the first SIGTERM on (docs/deploy.md, graceful stop).
-    app.state.lifecycle = Lifecycle(settings.shutdown_drain_seconds)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(admin_endpoints.auth_router)

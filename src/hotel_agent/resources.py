@@ -1,9 +1,12 @@
-"""Shared resources the lifespan creates once and closes on shutdown (no connection at import time)."""
+"""The shared infrastructure every part uses: database, state backend, PMS (no connection at import time).
+
+Built by the composition root (components.py), which also owns the outbound HTTP clients; tests and
+tools that need only these build them with `build_resources` and close them with `Resources.close()`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,17 +24,19 @@ class Resources:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     state: StateBackend
-    http_client: httpx.AsyncClient
     pms: PmsAdapter
     # The same pool; on SQLite its transactions take the write lock up front (see db.write_engine).
     write_sessionmaker: async_sessionmaker[AsyncSession]
-    extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
-        await self.pms.close()
-        await self.http_client.aclose()
-        await self.state.close()
-        await self.engine.dispose()
+        """Close in reverse order of opening; every step runs even when an earlier one fails."""
+        try:
+            await self.pms.close()
+        finally:
+            try:
+                await self.state.close()
+            finally:
+                await self.engine.dispose()
 
 
 def build_state_backend(settings: Settings) -> StateBackend:
@@ -40,27 +45,30 @@ def build_state_backend(settings: Settings) -> StateBackend:
     return MemoryStateBackend()
 
 
-def build_http_client(settings: Settings) -> httpx.AsyncClient:
-    """One pooled client for outbound calls (PMS, WhatsApp) with explicit timeouts and limits."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.pms_timeout_seconds, connect=3.0),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0),
-        follow_redirects=False,
-    )
-
-
-async def build_resources(settings: Settings, *, state: StateBackend | None = None) -> Resources:
+async def build_resources(
+    settings: Settings,
+    *,
+    state: StateBackend | None = None,
+    pms_http: httpx.AsyncClient | None = None,
+) -> Resources:
+    """`pms_http`: the QloApps client (its owner closes it); without one a QloApps adapter makes its own."""
     engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
-    state = state or build_state_backend(settings)
-    http_client = build_http_client(settings)
-    pms = build_pms(settings, sessionmaker=sessionmaker, state=state, http_client=http_client)
+    try:
+        sessionmaker = create_sessionmaker(engine)
+        state = state or build_state_backend(settings)
+        try:
+            pms = build_pms(settings, sessionmaker=sessionmaker, state=state, http_client=pms_http)
+        except BaseException:
+            await state.close()
+            raise
+    except BaseException:
+        await engine.dispose()
+        raise
     return Resources(
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
         state=state,
-        http_client=http_client,
         pms=pms,
         write_sessionmaker=create_sessionmaker(write_engine(engine)),
     )

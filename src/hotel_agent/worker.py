@@ -1,4 +1,4 @@
-"""`hotel-agent worker`: a queue worker process, wired like the web app's lifespan but without HTTP.
+"""`hotel-agent worker`: a queue worker process, built by the same composition root as the web app.
 
 Run as many as the load needs, on any machine that reaches the database (and Redis): each guest's
 messages still go one at a time and in order. SIGTERM/SIGINT stop it gracefully (running jobs get
@@ -29,15 +29,10 @@ def worker(
     ] = None,
 ) -> None:
     """Process queued jobs (guest messages) until stopped."""
-    from hotel_agent.channels.whatsapp.wiring import start_whatsapp
-    from hotel_agent.conversation.wiring import build_conversation
-    from hotel_agent.message_templates.runtime import TemplateRuntime
-    from hotel_agent.ops.heap import freeze_startup_heap
+    from hotel_agent.components import Role, start_components
     from hotel_agent.ops.logging import configure_logging
-    from hotel_agent.resources import build_resources
 
     settings = get_settings()
-    settings.check_secrets()
 
     async def run() -> None:
         configure_logging(settings)
@@ -45,27 +40,14 @@ def worker(
             from prometheus_client import start_http_server
 
             start_http_server(metrics_port, addr=settings.host)
-        resources = await build_resources(settings)
-        templates = await TemplateRuntime.start(settings, resources)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        try:
-            conversation = await build_conversation(settings, resources, templates=templates)
-            channel = await start_whatsapp(
-                settings, resources, conversation, run_worker=True, concurrency=concurrency
-            )
-            if settings.gc_freeze_after_start:
-                freeze_startup_heap()
+        async with start_components(settings, role=Role.WORKER, worker_concurrency=concurrency) as components:
+            resources = components.resources
             log.info("worker.started", database=resources.engine.dialect.name, state=resources.state.name)
-            try:
-                await stop.wait()
-            finally:
-                await channel.close()
-        finally:
-            await templates.close()
-            await resources.close()
-            log.info("worker.stopped")
+            await stop.wait()
+        log.info("worker.stopped")
 
     asyncio.run(run())

@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 
 async def make_user(client: httpx.AsyncClient, role: AdminRole = AdminRole.EDITOR) -> str:
     username = f"op-{uuid.uuid4().hex[:8]}"
-    resources = client.app.state.resources  # type: ignore[attr-defined]
+    resources = client.app.state.components.resources  # type: ignore[attr-defined]
     async with session_scope(resources.sessionmaker) as session:
         await create_admin_user(session, username, PASSWORD, role)
     return username
@@ -80,7 +80,7 @@ async def test_admin_routes_refuse_missing_forged_and_expired_tokens(app_client:
     assert (
         await app_client.get("/admin/me", headers={"Authorization": f"Bearer {forged}"})
     ).status_code == 401
-    settings = app_client.app.state.resources.settings  # type: ignore[attr-defined]
+    settings = app_client.app.state.components.resources.settings  # type: ignore[attr-defined]
     expired = issue_token(
         subject="alice",
         role="admin",

@@ -112,7 +112,7 @@ async def test_modify_dates_requotes_and_changes_the_booking(client: httpx.Async
     assert keys(turn) == ["modify.confirm"]
     turn = await say("yes")
     assert keys(turn) == ["modify.done"]
-    pms = client.app.state.resources.pms  # type: ignore[attr-defined]
+    pms = client.app.state.components.resources.pms  # type: ignore[attr-defined]
     changed = await pms.get_booking(reference)
     assert (str(changed.checkin), str(changed.checkout)) == ("2027-03-04", "2027-03-07")
     assert changed.status is BookingStatus.CONFIRMED
@@ -147,7 +147,7 @@ async def test_a_redelivered_confirmation_never_books_twice(client: httpx.AsyncC
     await say("1")
     details = await say("Li Wei, li.wei@example.com")
     assert keys(details) == ["booking.summary"]
-    components = client.app.state.conversation  # type: ignore[attr-defined]
+    components = client.app.state.components.conversation  # type: ignore[attr-defined]
     before_yes = await components.store.load(details["conversation_id"])
     first = await say("yes", message_id="wamid.CONFIRM-1")
     await components.store.save(before_yes)  # the saved state is lost: as if the worker died

@@ -92,7 +92,7 @@ async def test_availability_booking_lookup_and_cancellation(
     match = REFERENCE.search(texts(turn))
     assert match, texts(turn)
     reference = match.group(0)
-    pms = client.app.state.resources.pms  # type: ignore[attr-defined]
+    pms = client.app.state.components.resources.pms  # type: ignore[attr-defined]
     stored = await pms.get_booking(reference)
     assert stored.status is BookingStatus.CONFIRMED
     assert str(stored.checkin) == "2027-01-15"

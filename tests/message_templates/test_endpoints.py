@@ -89,7 +89,7 @@ async def test_an_operator_edits_previews_activates_compares_and_rolls_back(
     )
     activated = await client.post(f"{base}/versions/2/activate", headers=editor)
     assert activated.json()["status"] == "active"
-    runtime = client.app.state.templates  # type: ignore[attr-defined]
+    runtime = client.app.state.components.templates  # type: ignore[attr-defined]
     assert runtime.service.render(created["key"], "en", {"name": "Eva"}).text == "Welcome, Eva!"
     diff = (await client.get(f"{base}/diff", params={"a": 1, "b": 2}, headers=editor)).json()
     assert diff["word_diff"] == "[-Hello-]{+Welcome,+} {{ name }}!"
@@ -213,7 +213,7 @@ async def test_a_failed_commit_is_an_error_and_nothing_is_announced(
 ) -> None:
     editor = await headers(client)
     created = (await client.post("/admin/templates", json=new_template(), headers=editor)).json()
-    runtime = client.app.state.templates  # type: ignore[attr-defined]
+    runtime = client.app.state.components.templates  # type: ignore[attr-defined]
     announced: list[set[int]] = []
 
     async def failing_commit(self: AsyncSession) -> None:

@@ -74,7 +74,7 @@ async def test_a_second_replica_serves_the_change_within_a_second(database_url: 
             json={"key": key, "language": "en", "category": "greeting", "content": "One", "variables": []},
             headers=headers,
         )
-        service = second.app.state.templates.service  # type: ignore[attr-defined]
+        service = second.app.state.components.templates.service  # type: ignore[attr-defined]
         await wait_for(lambda: service.has(key, "en"), 1.0)
         assert service.render(key, "en").text == "One"
         base = f"/admin/templates/{created.json()['id']}"
@@ -95,7 +95,7 @@ async def test_a_booking_marks_the_versions_its_conversation_saw_as_converted(da
         await say("Maria Lopez, maria@example.com")
         confirmed = await say("yes")
         assert "booking.confirmed" in keys(confirmed)
-        sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+        sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
 
         async def converted() -> list[bool]:
             async with sessionmaker() as session:

@@ -40,9 +40,18 @@ async def fresh(migrated: Path, tmp_path: Path) -> AsyncIterator[Resources]:
     await resources.close()
 
 
+def parts(resources: Resources) -> dict[str, Any]:
+    """The collaborators the composition root hands the runtime."""
+    return {
+        "sessionmaker": resources.sessionmaker,
+        "write_sessionmaker": resources.write_sessionmaker,
+        "state": resources.state,
+    }
+
+
 async def test_a_fresh_database_gets_the_whole_catalog_once(fresh: Resources) -> None:
     settings = fresh.settings
-    runtime = await TemplateRuntime.start(settings, fresh)
+    runtime = await TemplateRuntime.start(settings, **parts(fresh))
     try:
         assert len(runtime.source) == len(YamlTemplateSource())
         assert runtime.options.languages == ("en", "es", "pt")
@@ -51,7 +60,7 @@ async def test_a_fresh_database_gets_the_whole_catalog_once(fresh: Resources) ->
         assert service.render("buttons.yes", "es").text == "Sí"
     finally:
         await runtime.close()
-    again = await TemplateRuntime.start(settings, fresh)
+    again = await TemplateRuntime.start(settings, **parts(fresh))
     await again.close()
     assert len(again.source) == len(YamlTemplateSource())
 
@@ -76,7 +85,7 @@ async def test_a_clashing_start_up_import_is_skipped(
         raise failure
 
     monkeypatch.setattr(runtime_module, "import_catalog", clash)
-    runtime = TemplateRuntime(fresh.settings, fresh)
+    runtime = TemplateRuntime(fresh.settings, **parts(fresh))
     await runtime.import_missing()
     assert logs.named("templates.import_skipped") == [{"reason": reason}]
 
@@ -96,7 +105,7 @@ async def test_without_a_readable_database_the_shipped_catalog_stands_in(
         return await original(self)
 
     monkeypatch.setattr(DatabaseTemplateSource, "load", load_failing_once)
-    runtime = await TemplateRuntime.start(settings, fresh)
+    runtime = await TemplateRuntime.start(settings, **parts(fresh))
     try:
         entry = runtime.source.get("buttons.yes", "es")
         assert entry is not None
@@ -122,6 +131,6 @@ async def test_an_unreachable_state_backend_does_not_stop_start_up(
         raise ConnectionError("redis down")
 
     monkeypatch.setattr(fresh.state, "lock", unreachable)
-    runtime = TemplateRuntime(fresh.settings, fresh)
+    runtime = TemplateRuntime(fresh.settings, **parts(fresh))
     await runtime.import_missing()
     assert logs.named("templates.import_skipped")[0]["reason"] == "database or state backend unreachable"

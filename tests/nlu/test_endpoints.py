@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hotel_agent.deps import get_nlu_service
 from hotel_agent.nlu.endpoints import router
 from hotel_agent.nlu.service import NluService
 
@@ -16,7 +17,7 @@ from hotel_agent.nlu.service import NluService
 async def client(nlu_service: NluService) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     app.include_router(router)
-    app.state.nlu = nlu_service
+    app.dependency_overrides[get_nlu_service] = lambda: nlu_service
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client

@@ -43,7 +43,7 @@ async def test_a_booking_and_its_cancellation_are_counted_with_their_value(clien
     confirmed = await say("yes")
     assert keys(confirmed) == ["booking.confirmed"]
     reference = confirmed["replies"][0]["text"].split("HA-", 1)[1].split()[0].strip(".,*")
-    booking = await client.app.state.resources.pms.get_booking(f"HA-{reference}")  # type: ignore[attr-defined]
+    booking = await client.app.state.components.resources.pms.get_booking(f"HA-{reference}")  # type: ignore[attr-defined]
     await say(f"please cancel booking {booking.reference}")
     done = await say("yes")
     assert keys(done) == ["cancel.done"]
@@ -78,7 +78,7 @@ async def test_fallbacks_low_confidence_and_handoffs_are_counted(client: httpx.A
     await guest("alô? tem alguém aí?")  # the same open handoff: not counted again
     assert value("hotel_agent_handoffs_requested_total", reason="guest_request") == before_handoffs + 1
     assert value("hotel_agent_guest_messages_total", language="pt", channel="api") >= 2
-    await client.app.state.conversation.handoffs.release(cid, "staff")  # type: ignore[attr-defined]
+    await client.app.state.components.conversation.handoffs.release(cid, "staff")  # type: ignore[attr-defined]
     assert value("hotel_agent_handoff_wait_seconds_count") == before_waits + 1
 
 

@@ -55,7 +55,7 @@ async def test_ready_includes_the_pms_when_asked(sqlite_url: str) -> None:
 
 async def test_ready_names_the_queue_worker_while_it_is_down(sqlite_url: str) -> None:
     async with running_app(make_settings(sqlite_url)) as client:
-        supervisor = client.app.state.whatsapp.queue.supervisor  # type: ignore[attr-defined]
+        supervisor = client.app.state.components.whatsapp.queue.supervisor  # type: ignore[attr-defined]
         assert (await client.get("/health/ready")).json()["checks"]["queue"]["ok"] is True
         supervisor.up = False
         supervisor.last_reason = "crashed"

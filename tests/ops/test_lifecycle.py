@@ -14,7 +14,7 @@ from tests.conftest import make_settings, running_app
 async def test_readiness_answers_503_while_draining_and_liveness_stays_up(sqlite_url: str) -> None:
     async with running_app(make_settings(sqlite_url)) as client:
         assert (await client.get("/health/ready")).status_code == 200
-        lifecycle: Lifecycle = client.app.state.lifecycle  # type: ignore[attr-defined]
+        lifecycle: Lifecycle = client.app.state.components.lifecycle  # type: ignore[attr-defined]
         lifecycle.begin_drain()
         ready = await client.get("/health/ready")
         assert ready.status_code == 503

@@ -16,7 +16,7 @@ def gauge(name: str) -> float | None:
 
 async def test_pool_in_use_redis_up_and_memory(postgres_url: str, redis_url: str) -> None:
     resources = await build_resources(make_settings(postgres_url, redis_url=redis_url, database_pool_size=3))
-    sampler = RuntimeSampler(resources)
+    sampler = RuntimeSampler(engine=resources.engine, state=resources.state)
     try:
         async with resources.engine.connect():
             await sampler.sample()
@@ -37,7 +37,7 @@ async def test_unreachable_redis_reads_zero(sqlite_url: str) -> None:
     dead = f"redis://127.0.0.1:{free_port()}/0"
     resources = await build_resources(make_settings(sqlite_url, redis_url=dead))
     try:
-        await RuntimeSampler(resources).sample()
+        await RuntimeSampler(engine=resources.engine, state=resources.state).sample()
         assert gauge("hotel_agent_redis_up") == 0
     finally:
         await resources.close()

@@ -11,10 +11,7 @@ import typer
 
 from hotel_agent.config import get_settings
 from hotel_agent.conversation.schemas import InboundMessage, Reply, ReplyKind
-from hotel_agent.conversation.wiring import build_conversation
-from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.ops.logging import configure_logging
-from hotel_agent.resources import build_resources
 
 QUIT_WORDS = frozenset({"/quit", "/exit", ":q"})
 
@@ -36,13 +33,14 @@ def chat(
     clock = datetime.fromisoformat(now) if now else None
 
     async def run() -> None:
+        # The composition root is the top of the import graph: imported here, not at module level.
+        from hotel_agent.components import Role, start_components
+
         settings = get_settings()
         # The terminal is for the conversation: only warnings and errors are logged (to stderr).
         configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
-        resources = await build_resources(settings)
-        templates = await TemplateRuntime.start(settings, resources)
-        try:
-            components = await build_conversation(settings, resources, templates=templates)
+        async with start_components(settings, role=Role.CHAT) as components:
+            engine = components.conversation.engine
             typer.echo(f"conversation {conversation_id} — /quit to leave")
             while True:
                 try:
@@ -56,7 +54,7 @@ def chat(
                 text, choice = line, None
                 if line.startswith("[") and line.rstrip().endswith("]"):
                     text, choice = "", line.strip()[1:-1]
-                result = await components.engine.handle(
+                result = await engine.handle(
                     InboundMessage(
                         conversation_id=conversation_id,
                         text=text,
@@ -68,8 +66,5 @@ def chat(
                 )
                 for reply in result.replies:
                     _print_reply(reply)
-        finally:
-            await templates.close()
-            await resources.close()
 
     asyncio.run(run())

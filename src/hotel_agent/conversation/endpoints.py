@@ -5,40 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from hotel_agent.admin.deps import admin_router, require_role
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
-from hotel_agent.conversation.engine import ConversationEngine
 from hotel_agent.conversation.schemas import InboundMessage, TurnResult
-from hotel_agent.conversation.staff_queue import HandoffOut, StaffQueue
-from hotel_agent.conversation.wiring import ConversationComponents
+from hotel_agent.conversation.staff_queue import HandoffOut
+from hotel_agent.deps import EngineDep, HandoffsDep
 from hotel_agent.errors import STATE_BACKEND_UNAVAILABLE_RESPONSE, UnprocessableError
 
 router = APIRouter(prefix="/api/v1", tags=["conversation"])
 staff_router = admin_router(tags=["handoffs"])
-
-
-async def get_components(request: Request) -> ConversationComponents:
-    components: ConversationComponents = request.app.state.conversation
-    return components
-
-
-async def get_engine(
-    components: Annotated[ConversationComponents, Depends(get_components)],
-) -> ConversationEngine:
-    return components.engine
-
-
-async def get_handoffs(
-    components: Annotated[ConversationComponents, Depends(get_components)],
-) -> StaffQueue:
-    return components.handoffs
-
-
-EngineDep = Annotated[ConversationEngine, Depends(get_engine)]
-HandoffsDep = Annotated[StaffQueue, Depends(get_handoffs)]
 
 
 class MessageIn(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 
 from hotel_agent.admin.deps import admin_router, require_role
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
 from hotel_agent.deps import SessionDep
+from hotel_agent.deps import TemplateRuntimeDep as RuntimeDep
 from hotel_agent.message_templates.api_schemas import (
     PreviewOut,
     PreviewRequest,
@@ -21,18 +22,9 @@ from hotel_agent.message_templates.api_schemas import (
     VersionDiff,
     VersionOut,
 )
-from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.message_templates.versioning import TemplateVersionService
 
 router = admin_router(tags=["templates"])
-
-
-async def get_template_runtime(request: Request) -> TemplateRuntime:
-    runtime: TemplateRuntime = request.app.state.templates
-    return runtime
-
-
-RuntimeDep = Annotated[TemplateRuntime, Depends(get_template_runtime)]
 
 
 def template_reader(session: SessionDep, runtime: RuntimeDep) -> TemplateVersionService:

@@ -1,7 +1,8 @@
 """What the running app serves templates with: the database source, its sync, usage statistics.
 
-The lifespan starts one `TemplateRuntime` (importing the YAML catalog into an empty database first),
-the conversation builds its `TemplateRenderer` from it, and the admin API announces changes through it.
+The composition root (components.py) starts one `TemplateRuntime` (importing the YAML catalog into an
+empty database first), the conversation builds its `TemplateRenderer` from it, and the admin API announces
+changes through it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from datetime import timedelta
 import structlog
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.config import Settings
-from hotel_agent.db import create_sessionmaker, session_scope, write_engine
-from hotel_agent.kit.state import LockNotAcquiredError
+from hotel_agent.db import session_scope
+from hotel_agent.kit.state import LockNotAcquiredError, StateBackend
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 from hotel_agent.message_templates.importer import import_catalog
 from hotel_agent.message_templates.renderer import TemplateRenderer
@@ -22,7 +24,6 @@ from hotel_agent.message_templates.source import YamlTemplateSource
 from hotel_agent.message_templates.sync import TemplateCatalogSync
 from hotel_agent.message_templates.usage import UsageRecorder
 from hotel_agent.message_templates.versioning import TemplateOptions
-from hotel_agent.resources import Resources
 
 logger = structlog.get_logger(__name__)
 
@@ -30,29 +31,46 @@ IMPORT_LOCK = "templates:import"
 
 
 class TemplateRuntime:
-    def __init__(self, settings: Settings, resources: Resources) -> None:
-        self.resources = resources
+    """`sessionmaker` reads and records usage; `write_sessionmaker` writes templates: on SQLite its
+    transactions take the write lock from the start (BEGIN IMMEDIATE), since a write reads the next version
+    number and then inserts; PostgreSQL locks the template row instead. `state` carries the import lock
+    and the change announcements between replicas."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        write_sessionmaker: async_sessionmaker[AsyncSession],
+        state: StateBackend,
+    ) -> None:
+        self.state = state
         self.languages = tuple(settings.languages)
-        self.source = DatabaseTemplateSource(resources.sessionmaker)
+        self.source = DatabaseTemplateSource(sessionmaker)
         self.sync = TemplateCatalogSync(
             self.source,
-            resources.state,
+            state,
             poll_seconds=settings.templates_poll_seconds,
             db_check_seconds=settings.templates_db_check_seconds,
         )
         self.usage = UsageRecorder(
-            resources.sessionmaker,
+            sessionmaker,
             flush_seconds=settings.templates_usage_flush_seconds,
             window=timedelta(seconds=settings.conversation_ttl_seconds),
         )
-        # Template writes read the next version number and then insert: on SQLite that needs the write
-        # lock from the start (BEGIN IMMEDIATE); PostgreSQL locks the template row instead.
-        self.write_sessionmaker = create_sessionmaker(write_engine(resources.engine))
+        self.write_sessionmaker = write_sessionmaker
         self.service: TemplateRenderer | None = None
 
     @classmethod
-    async def start(cls, settings: Settings, resources: Resources) -> TemplateRuntime:
-        runtime = cls(settings, resources)
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        write_sessionmaker: async_sessionmaker[AsyncSession],
+        state: StateBackend,
+    ) -> TemplateRuntime:
+        runtime = cls(settings, sessionmaker=sessionmaker, write_sessionmaker=write_sessionmaker, state=state)
         await runtime.import_missing()
         try:
             await runtime.source.load()
@@ -62,7 +80,11 @@ class TemplateRuntime:
             logger.exception("templates.load_failed", serving="the YAML catalog until the database answers")
             runtime.source.serve_meanwhile(YamlTemplateSource())
         await runtime.sync.start()
-        await runtime.usage.start()
+        try:
+            await runtime.usage.start()
+        except BaseException:
+            await runtime.sync.close()
+            raise
         logger.info("templates.runtime_started", templates=len(runtime.source))
         return runtime
 
@@ -78,7 +100,7 @@ class TemplateRuntime:
         """
         try:
             async with (
-                self.resources.state.lock(IMPORT_LOCK, timeout=120, blocking_timeout=60),
+                self.state.lock(IMPORT_LOCK, timeout=120, blocking_timeout=60),
                 session_scope(self.write_sessionmaker) as session,
             ):
                 report = await import_catalog(session, YamlTemplateSource(), only_missing=True)

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, cast
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from hotel_agent.deps import NluServiceDep
 from hotel_agent.nlu.schemas import ParseResult
-from hotel_agent.nlu.service import NluService
 
 router = APIRouter(prefix="/api/v1/nlu", tags=["nlu"])
-
-
-async def get_nlu_service(request: Request) -> NluService:
-    """The service the application's lifespan built and warmed (`app.state.nlu`)."""
-    return cast(NluService, request.app.state.nlu)
-
-
-NluServiceDep = Annotated[NluService, Depends(get_nlu_service)]
 
 
 class ParseRequest(BaseModel):

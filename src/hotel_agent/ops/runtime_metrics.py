@@ -15,8 +15,9 @@ from pathlib import Path
 
 import structlog
 from prometheus_client import Gauge, multiprocess
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotel_agent.resources import Resources
+from hotel_agent.kit.state import StateBackend
 
 log = structlog.get_logger("hotel_agent.ops")
 
@@ -55,19 +56,20 @@ def resident_memory_bytes() -> int:
 class RuntimeSampler:
     """A maintenance sweep: never raises, so the sweeps after it still run."""
 
-    def __init__(self, resources: Resources) -> None:
-        self._resources = resources
+    def __init__(self, *, engine: AsyncEngine, state: StateBackend) -> None:
+        self._engine = engine
+        self._state = state
 
     async def sample(self) -> None:
-        pool = self._resources.engine.pool
+        pool = self._engine.pool
         checked_out = getattr(pool, "checkedout", None)
         size = getattr(pool, "size", None)
         DB_POOL_IN_USE.set(checked_out() if callable(checked_out) else 0)
         DB_POOL_SIZE.set(size() if callable(size) else 0)
         PROCESS_MEMORY.set(resident_memory_bytes())
-        if self._resources.state.name == "redis":
+        if self._state.name == "redis":
             try:
-                await asyncio.wait_for(self._resources.state.ping(), timeout=PING_TIMEOUT_SECONDS)
+                await asyncio.wait_for(self._state.ping(), timeout=PING_TIMEOUT_SECONDS)
             except Exception as exc:
                 log.warning("redis.ping_failed", error=type(exc).__name__)
                 REDIS_UP.set(0)

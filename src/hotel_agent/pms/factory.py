@@ -19,11 +19,12 @@ def build_pms(
     *,
     sessionmaker: async_sessionmaker[AsyncSession],
     state: StateBackend,
-    http_client: httpx.AsyncClient,
+    http_client: httpx.AsyncClient | None = None,
 ) -> PmsAdapter:
     if settings.pms_type is PmsType.LOCAL:
         return LocalPmsAdapter(sessionmaker, settings.pms_hotel_id)
     if settings.pms_type is PmsType.QLOAPPS:
         # A remote PMS gets the shared circuit breaker, the shared cache and metrics around it.
-        return build_resilient_pms(build_qloapps_adapter(settings), state, settings)
+        # `http_client`: the composition root's QloApps client; without one the adapter owns its own.
+        return build_resilient_pms(build_qloapps_adapter(settings, client=http_client), state, settings)
     raise ConfigurationError(f"PMS_TYPE={settings.pms_type.value} is not supported")

@@ -26,7 +26,7 @@ async def client(database_url: str, fake: RunningFake) -> AsyncIterator[httpx.As
 
 
 async def count_inbound(client: httpx.AsyncClient, **filters: str) -> int:
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with sessionmaker() as session:
         statement = select(func.count()).select_from(WhatsAppInboundMessage)
         for column, value in filters.items():
@@ -35,7 +35,7 @@ async def count_inbound(client: httpx.AsyncClient, **filters: str) -> int:
 
 
 async def inbound(client: httpx.AsyncClient, wamid: str) -> WhatsAppInboundMessage:
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with sessionmaker() as session:
         row = await session.execute(
             select(WhatsAppInboundMessage).where(WhatsAppInboundMessage.wamid == wamid)

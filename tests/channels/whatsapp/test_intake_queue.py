@@ -27,13 +27,13 @@ async def client(whatsapp_postgres_url: str, fake: RunningFake) -> AsyncIterator
 
 
 async def query(client: httpx.AsyncClient, sql: str, **params: str) -> list[tuple[object, ...]]:
-    engine = client.app.state.resources.engine  # type: ignore[attr-defined]
+    engine = client.app.state.components.resources.engine  # type: ignore[attr-defined]
     async with engine.begin() as connection:
         return [tuple(row) for row in (await connection.execute(text(sql), params)).all()]
 
 
 async def execute(client: httpx.AsyncClient, sql: str) -> None:
-    engine = client.app.state.resources.engine  # type: ignore[attr-defined]
+    engine = client.app.state.components.resources.engine  # type: ignore[attr-defined]
     async with engine.begin() as connection:
         await connection.execute(text(sql))
 
@@ -138,7 +138,7 @@ async def test_a_delivery_the_database_refuses_fails_alone_not_its_whole_batch(
         "CREATE TRIGGER test_refuse_poison BEFORE INSERT ON whatsapp_inbound_messages "
         "FOR EACH ROW EXECUTE FUNCTION test_refuse_poison()",
     )
-    intake = client.app.state.whatsapp.intake  # type: ignore[attr-defined]
+    intake = client.app.state.components.whatsapp.intake  # type: ignore[attr-defined]
     guests = [new_guest() for _ in range(3)]
     bodies = [
         signed_request(webhook(PHONE_NUMBER_ID, messages=[message_payload(wa_id=guest, text=text)]), "x")[0]

@@ -34,14 +34,14 @@ async def client(database_url: str, fake: RunningFake) -> AsyncIterator[httpx.As
 
 
 async def inbound(client: httpx.AsyncClient, wamid: str) -> WhatsAppInboundMessage:
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with sessionmaker() as session:
         statement = select(WhatsAppInboundMessage).where(WhatsAppInboundMessage.wamid == wamid)
         return (await session.execute(statement)).scalar_one()
 
 
 async def outbox(client: httpx.AsyncClient, wamid: str) -> list[WhatsAppOutboundMessage]:
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with sessionmaker() as session:
         return await WhatsAppRepository(session).outbox_for(wamid)
 
@@ -250,8 +250,8 @@ async def _dead_letter_and_replay(client: httpx.AsyncClient, fake: RunningFake) 
     await settled(client, later)  # the guest's next message is not blocked behind a dead one
     assert fake.fake.faults == []
 
-    channel = client.app.state.whatsapp  # type: ignore[attr-defined]
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    channel = client.app.state.components.whatsapp  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with session_scope(sessionmaker) as session:
         guests = await WhatsAppRepository(session).revive_dead([dead.id])
     await channel.jobs.enqueue_guests(guests)

@@ -33,7 +33,7 @@ async def outbound_row(
     guest = new_guest()
     message = message_payload(wa_id=guest, text="hola")
     await post_webhook(client, messages=[message])
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with session_scope(sessionmaker) as session:
         row = WhatsAppOutboundMessage(
             inbound_wamid=message["id"],
@@ -55,7 +55,7 @@ async def outbound_row(
 
 
 async def reload(client: httpx.AsyncClient, outbound_id: int) -> WhatsAppOutboundMessage:
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with sessionmaker() as session:
         return (
             await session.execute(
@@ -121,7 +121,7 @@ async def test_statuses_that_arrive_before_the_wamid_is_recorded_are_applied_lat
     outbound_id, guest = await outbound_row(client, wamid=None, state="sending")
     await deliver(client, status_payload(wamid, "delivered", guest))
     assert (await reload(client, outbound_id)).delivery_status is None
-    sessionmaker = client.app.state.resources.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]
     async with session_scope(sessionmaker) as session:
         repo = WhatsAppRepository(session)
         await repo.update_outbound(outbound_id, send_state="accepted", wamid=wamid)

@@ -46,11 +46,11 @@ async def test_a_worker_crashed_by_terminated_connections_is_restarted_and_answe
         queue_restart_backoff_max_seconds=3.0,
     )
     async with running_app(settings) as client:
-        queue = client.app.state.whatsapp.queue  # type: ignore[attr-defined]
+        queue = client.app.state.components.whatsapp.queue  # type: ignore[attr-defined]
         supervisor = queue.supervisor
         assert supervisor is not None
         await wait_until(lambda: asyncio.sleep(0, supervisor.up))
-        engine = client.app.state.resources.engine  # type: ignore[attr-defined]
+        engine = client.app.state.components.resources.engine  # type: ignore[attr-defined]
         before = restarts("crashed") + restarts("stopped")
         # Terminate every connection, once every 0.2 s, until the worker has noticed and gone down.
         deadline = time.monotonic() + 20

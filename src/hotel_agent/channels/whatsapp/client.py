@@ -45,6 +45,21 @@ class SendResult:
     wa_id: str | None = None
 
 
+def build_http_client(
+    timeout_seconds: float, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The production client for graph.facebook.com: explicit timeouts and limits, no redirects.
+
+    The composition root builds one per process and injects it; its owner closes it.
+    """
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(timeout_seconds, connect=min(3.0, timeout_seconds)),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=30.0),
+        follow_redirects=False,
+    )
+
+
 class GraphApiClient:
     def __init__(
         self,
@@ -60,12 +75,7 @@ class GraphApiClient:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(3.0, timeout)),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=30.0),
-            follow_redirects=False,
-        )
+        self._http = http or build_http_client(timeout, transport=transport)
         self._root = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
         self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
         self._retries = retries

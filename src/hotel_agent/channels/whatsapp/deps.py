@@ -9,16 +9,8 @@ from fastapi import Depends, Request
 from hotel_agent.channels.whatsapp import metrics
 from hotel_agent.channels.whatsapp.errors import PayloadTooLargeError, WhatsAppDisabledError
 from hotel_agent.channels.whatsapp.security import SIGNATURE_HEADER, signature_matches
-from hotel_agent.channels.whatsapp.wiring import WhatsAppChannel
+from hotel_agent.deps import ChannelDep
 from hotel_agent.errors import UnauthorizedError
-
-
-async def get_channel(request: Request) -> WhatsAppChannel:
-    channel: WhatsAppChannel = request.app.state.whatsapp
-    return channel
-
-
-ChannelDep = Annotated[WhatsAppChannel, Depends(get_channel)]
 
 
 async def signed_body(request: Request, channel: ChannelDep) -> bytes:

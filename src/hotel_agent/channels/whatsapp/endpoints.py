@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
-from hotel_agent.channels.whatsapp.deps import ChannelDep, SignedBody, signed_body
+from hotel_agent.channels.whatsapp.deps import SignedBody, signed_body
 from hotel_agent.channels.whatsapp.schemas import IntakeResult
+from hotel_agent.deps import ChannelDep
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
 

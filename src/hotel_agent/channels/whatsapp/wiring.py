@@ -1,7 +1,8 @@
 """Build the WhatsApp channel from the app's resources: intake, queue, Graph API client, processor, sweeps.
 
-The web app's lifespan and `hotel-agent worker` both call `start_whatsapp`; the first runs a queue worker
-in process when QUEUE_IN_PROCESS_WORKER is true (the embedded default), the second always does.
+The composition root (components.py) calls `start_whatsapp` for the web app and for `hotel-agent worker`;
+the first runs a queue worker in process when QUEUE_IN_PROCESS_WORKER is true (the embedded default), the
+second always does. The Graph API's httpx client is the root's: injected here, closed by its owner.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,14 +34,14 @@ from hotel_agent.resources import Resources
 log = structlog.get_logger("hotel_agent.whatsapp")
 
 
-def build_client(settings: Settings) -> GraphApiClient:
+def build_client(settings: Settings, http: httpx.AsyncClient) -> GraphApiClient:
     token = settings.whatsapp_access_token
     return GraphApiClient(
         access_token=token.get_secret_value() if token is not None else "",
         base_url=settings.whatsapp_api_base_url,
         api_version=settings.whatsapp_api_version,
-        timeout=settings.whatsapp_timeout_seconds,
         retries=settings.whatsapp_send_retries,
+        http=http,
     )
 
 
@@ -92,6 +94,7 @@ async def start_whatsapp(
     resources: Resources,
     conversation: ConversationComponents,
     *,
+    http: httpx.AsyncClient,
     run_worker: bool,
     concurrency: int | None = None,
     clock: Clock = utc_now,
@@ -100,10 +103,7 @@ async def start_whatsapp(
     # transaction that has to upgrade its lock fails at once instead of waiting).
     sessionmaker = create_sessionmaker(write_engine(resources.engine))
     queue = JobQueue(settings, [tasks.register])
-    await queue.open()
-    # /health/ready checks the queue worker and its backlog (ops/health.py).
-    resources.extras["queue"] = queue
-    client = build_client(settings)
+    client = build_client(settings, http)
     failpoints = Failpoints(settings.failpoints, settings.failpoints_dir)
     sender = OutboxSender(
         settings=settings,
@@ -138,9 +138,15 @@ async def start_whatsapp(
         jobs=jobs,
         clock=clock,
     )
-    if run_worker:
-        queue.start_worker({tasks.CONTEXT_KEY: processor}, concurrency=concurrency)
-    channel.runtime = RuntimeSampler(resources)
-    queue.start_maintenance([channel.runtime.sample, channel.sweep])
+    await queue.open()
+    try:
+        if run_worker:
+            queue.start_worker({tasks.CONTEXT_KEY: processor}, concurrency=concurrency)
+        channel.runtime = RuntimeSampler(engine=resources.engine, state=resources.state)
+        queue.start_maintenance([channel.runtime.sample, channel.sweep])
+    except BaseException:
+        # Started halfway: stop what did start (the caller only closes a channel it got back).
+        await channel.close()
+        raise
     log.info("whatsapp.started", durable_queue=queue.durable, worker=run_worker)
     return channel
