@@ -77,17 +77,13 @@ def migrate(
 @app.command()
 def seed() -> None:
     """Load (or refresh) the demo hotel into the embedded PMS."""
-    from hotel_agent.db import create_engine, create_sessionmaker, session_scope
+    from hotel_agent.db import standalone_session
     from hotel_agent.pms.local.seed import seed_demo_hotel
 
     async def run() -> str:
-        engine = create_engine(get_settings())
-        try:
-            async with session_scope(create_sessionmaker(engine)) as session:
-                hotel = await seed_demo_hotel(session)
-                return hotel.name
-        finally:
-            await engine.dispose()
+        async with standalone_session(get_settings()) as session:
+            hotel = await seed_demo_hotel(session)
+            return hotel.name
 
     typer.echo(f"seeded demo hotel: {asyncio.run(run())}")
 
@@ -141,7 +137,7 @@ def create_user(
     """Create an admin account."""
     from hotel_agent.admin.schemas import AdminRole
     from hotel_agent.admin.service import create_admin_user
-    from hotel_agent.db import create_engine, create_sessionmaker, session_scope
+    from hotel_agent.db import standalone_session
     from hotel_agent.errors import HotelAgentError
 
     try:
@@ -156,12 +152,8 @@ def create_user(
             raise typer.Exit(2)
 
     async def run() -> None:
-        engine = create_engine(get_settings())
-        try:
-            async with session_scope(create_sessionmaker(engine)) as session:
-                await create_admin_user(session, username, password, parsed_role)
-        finally:
-            await engine.dispose()
+        async with standalone_session(get_settings()) as session:
+            await create_admin_user(session, username, password, parsed_role)
 
     try:
         asyncio.run(run())

@@ -1,7 +1,10 @@
-"""Database engines and the per-request/per-job transaction.
+"""Database engines and the one place a transaction is committed or rolled back.
 
-Infrastructure owns the transaction: `session_scope` commits on success and rolls back on error; services
-only `flush()`.
+The transaction rule (README, docs/architecture.md): `session_scope` is the only code that commits or rolls
+back. Infrastructure enters it around one unit of work — a request (`deps.get_session`), a queue job step,
+a CLI command (`standalone_session`) — and services and repositories inside only `flush()`. A service
+may open its own `session_scope` only for a step that must stay committed whatever happens after it
+(the WhatsApp channel's exactly-once steps, a staff handoff, a booking in the embedded PMS).
 """
 
 from __future__ import annotations
@@ -88,12 +91,38 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
-async def session_scope(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit when the block succeeds, roll back when it raises."""
+async def session_scope(
+    sessionmaker: async_sessionmaker[AsyncSession], *, commit: bool = True
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block succeeds, roll back when it raises.
+
+    `commit=False` rolls back at the end instead (a dry run that shows what it would have written).
+    """
     async with sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def standalone_session(
+    settings: Settings, *, write: bool = False, commit: bool = True, url: str | None = None
+) -> AsyncIterator[AsyncSession]:
+    """A CLI command's unit of work on its own short-lived engine, disposed afterwards.
+
+    `write`: on SQLite the transaction takes the write lock when it begins (see `write_engine`), for a
+    command that reads and then writes; `url`: a database other than DATABASE_URL.
+    """
+    engine = create_engine(settings, url=url, pooled=False)
+    try:
+        maker = create_sessionmaker(write_engine(engine) if write else engine)
+        async with session_scope(maker, commit=commit) as session:
+            yield session
+    finally:
+        await engine.dispose()

@@ -18,6 +18,7 @@ from hotel_agent.config import Settings
 from hotel_agent.conversation.engine import ConversationEngine
 from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.wiring import ConversationComponents
+from hotel_agent.db import session_scope
 from hotel_agent.errors import ServiceUnavailableError
 from hotel_agent.kit.state import StateBackend
 from hotel_agent.message_templates.runtime import TemplateRuntime
@@ -111,13 +112,8 @@ async def get_session(request: Request, resources: ResourcesDep) -> AsyncIterato
     sessionmaker = (
         resources.sessionmaker if request.method in _READ_ONLY_METHODS else resources.write_sessionmaker
     )
-    async with sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with session_scope(sessionmaker) as session:
+        yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

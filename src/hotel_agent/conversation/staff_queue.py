@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.conversation import metrics
 from hotel_agent.conversation.state import ConversationStore, Stage
-from hotel_agent.db import create_sessionmaker, session_scope, write_engine
+from hotel_agent.db import session_scope
 from hotel_agent.errors import NotFoundError
 from hotel_agent.models import Handoff
 
@@ -33,12 +33,22 @@ class HandoffOut(BaseModel):
 
 
 class StaffQueue:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], store: ConversationStore) -> None:
+    """Each method is its own committed transaction (the transaction rule's exception, docs/architecture.md):
+    a handoff must be visible to staff, and a release must hold, whatever the rest of the turn does.
+
+    `write_sessionmaker`: each write reads the open handoff first, and on SQLite a deferred transaction
+    that then writes fails at once with "database is locked" when another connection writes meanwhile
+    (template usage flushes do), so writes take the lock up front. PostgreSQL ignores the option.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        write_sessionmaker: async_sessionmaker[AsyncSession],
+        store: ConversationStore,
+    ) -> None:
         self._sessionmaker = sessionmaker
-        # Each write here reads the open handoff first: on SQLite a deferred transaction that then writes
-        # fails at once with "database is locked" when another connection writes meanwhile (template
-        # usage flushes do), so writes take the lock up front. PostgreSQL ignores the option.
-        self._write_sessionmaker = create_sessionmaker(write_engine(sessionmaker.kw["bind"]))
+        self._write_sessionmaker = write_sessionmaker
         self._store = store
 
     async def open_handoff(self, conversation_id: str, language: str, reason: str, last_message: str) -> None:

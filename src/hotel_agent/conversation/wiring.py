@@ -84,7 +84,7 @@ async def build_conversation(
         )
         service.warm_up()
     store = ConversationStore(resources.state, settings.conversation_ttl_seconds)
-    handoffs = StaffQueue(resources.sessionmaker, store)
+    handoffs = StaffQueue(resources.sessionmaker, resources.write_sessionmaker, store)
     engine = ConversationEngine(
         nlu=nlu,
         templates=service,

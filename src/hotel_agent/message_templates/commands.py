@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from hotel_agent.config import get_settings
-from hotel_agent.db import create_engine, create_sessionmaker, session_scope, write_engine
+from hotel_agent.db import standalone_session
 from hotel_agent.message_templates.catalog_docs import catalog_usage, render_document
 from hotel_agent.message_templates.errors import TemplateCatalogError
 from hotel_agent.message_templates.importer import ImportReport, export_catalog, import_catalog
@@ -59,16 +59,10 @@ def import_command(
 
 async def _import(source: YamlTemplateSource, *, dry_run: bool) -> ImportReport:
     settings = get_settings()
-    engine = create_engine(settings)
-    try:
-        async with create_sessionmaker(write_engine(engine))() as session:
-            report = await import_catalog(session, source)
-            if dry_run:
-                await session.rollback()
-                return report
-            await session.commit()
-    finally:
-        await engine.dispose()
+    async with standalone_session(settings, write=True, commit=not dry_run) as session:
+        report = await import_catalog(session, source)
+    if dry_run:
+        return report
     if report.changed_template_ids:
         state = build_state_backend(settings)
         try:
@@ -85,13 +79,9 @@ def export_command(
     """Write the live texts back to YAML (a catalog `import --catalog` and the YAML source accept)."""
 
     async def run() -> tuple[int, int]:
-        engine = create_engine(get_settings())
-        try:
-            async with session_scope(create_sessionmaker(engine)) as session:
-                report = await export_catalog(session, output)
-                return report.templates, len(report.files)
-        finally:
-            await engine.dispose()
+        async with standalone_session(get_settings()) as session:
+            report = await export_catalog(session, output)
+            return report.templates, len(report.files)
 
     templates, files = asyncio.run(run())
     typer.echo(f"exported {templates} templates into {files} files under {output}")

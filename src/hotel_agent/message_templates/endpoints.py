@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 
 from hotel_agent.admin.deps import admin_router, require_role
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
+from hotel_agent.db import session_scope
 from hotel_agent.deps import SessionDep
 from hotel_agent.deps import TemplateRuntimeDep as RuntimeDep
 from hotel_agent.message_templates.api_schemas import (
@@ -38,14 +39,9 @@ async def template_writer(runtime: RuntimeDep) -> AsyncIterator[TemplateVersionS
     replica serves a change that was rolled back, and precedes the response, so the operator's next
     guest message already sees it.
     """
-    async with runtime.write_sessionmaker() as session:
+    async with session_scope(runtime.write_sessionmaker) as session:
         service = TemplateVersionService(session, runtime.options)
-        try:
-            yield service
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+        yield service
     await runtime.sync.announce(service.changes)
 
 

@@ -17,6 +17,7 @@ import httpx
 import typer
 
 from hotel_agent.config import Settings, get_settings
+from hotel_agent.db import standalone_session
 
 whatsapp_app = typer.Typer(help="WhatsApp channel tools.", no_args_is_help=True)
 dead_letters_app = typer.Typer(help="Messages that failed every attempt.", no_args_is_help=True)
@@ -24,23 +25,6 @@ whatsapp_app.add_typer(dead_letters_app, name="dead-letters")
 
 SETTLED_INBOUND = frozenset({"done", "dead", "ignored"})
 UNSETTLED_SENDS = frozenset({"pending", "sending"})
-
-
-def _session_scope(settings: Settings) -> Any:
-    from contextlib import asynccontextmanager
-
-    from hotel_agent.db import create_engine, create_sessionmaker, session_scope
-
-    @asynccontextmanager
-    async def scope() -> Any:
-        engine = create_engine(settings, pooled=False)
-        try:
-            async with session_scope(create_sessionmaker(engine)) as session:
-                yield session
-        finally:
-            await engine.dispose()
-
-    return scope()
 
 
 @dead_letters_app.command("list")
@@ -52,7 +36,7 @@ def list_dead_letters(
     from hotel_agent.ops.masking import mask_text
 
     async def run() -> list[Any]:
-        async with _session_scope(get_settings()) as session:
+        async with standalone_session(get_settings()) as session:
             return await WhatsAppRepository(session).list_dead(limit)
 
     rows = asyncio.run(run())
@@ -83,7 +67,7 @@ def replay_dead_letters(
     settings = get_settings()
 
     async def run() -> tuple[int, bool]:
-        async with _session_scope(settings) as session:
+        async with standalone_session(settings) as session:
             guests = await WhatsAppRepository(session).revive_dead(None if replay_all else ids)
         queue = JobQueue(settings, [tasks.register])
         if not queue.durable:
@@ -167,7 +151,7 @@ async def _wait_for_replies(
     inbound: dict[str, Any] | None = None
     replies: list[dict[str, Any]] = []
     while True:
-        async with _session_scope(settings) as session:
+        async with standalone_session(settings) as session:
             repo = WhatsAppRepository(session)
             row = await repo.inbound_by_wamid(wamid)
             if row is not None:

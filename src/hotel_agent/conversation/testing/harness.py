@@ -14,7 +14,7 @@ from hotel_agent.config import PmsType, Settings
 from hotel_agent.conversation.testing.drivers import EngineDriver, RestDriver, WhatsAppDriver
 from hotel_agent.conversation.testing.runner import PmsControl, RunOptions
 from hotel_agent.conversation.wiring import build_conversation
-from hotel_agent.db import create_engine, create_sessionmaker, session_scope
+from hotel_agent.db import standalone_session
 from hotel_agent.nlu.service import NluService
 from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.errors import PmsUnavailableError
@@ -83,12 +83,8 @@ async def _prepare_embedded_database(url: str) -> None:
     from hotel_agent.pms.local.seed import seed_demo_hotel
 
     await asyncio.to_thread(upgrade, url)  # Alembic's env runs its own event loop
-    engine = create_engine(Settings(database_url=url), url=url)
-    try:
-        async with session_scope(create_sessionmaker(engine)) as session:
-            await seed_demo_hotel(session)
-    finally:
-        await engine.dispose()
+    async with standalone_session(Settings(database_url=url)) as session:
+        await seed_demo_hotel(session)
 
 
 @asynccontextmanager
