@@ -27,6 +27,7 @@ import procrastinate
 import structlog
 from procrastinate import exceptions as queue_exceptions
 from procrastinate import testing
+from procrastinate.worker import Worker
 from sqlalchemy import String, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
@@ -209,8 +210,15 @@ class JobQueue:
         concurrency = concurrency or settings.queue_worker_concurrency
         supervisor: WorkerSupervisor
 
+        current: list[Worker] = []
+
         async def run_worker() -> None:
-            await self.app.run_worker_async(
+            # Built here rather than through app.run_worker_async so that stopping can ask this worker
+            # for procrastinate's graceful stop; a cancellation alone was seen to be swallowed during
+            # the worker's start-up, leaving it waiting for ever (and the process's exit for 15 s).
+            self.app.perform_import_paths()  # type: ignore[no-untyped-call]
+            worker = Worker(
+                app=self.app,
                 concurrency=concurrency,
                 name=worker_identity(),
                 additional_context=context,
@@ -225,9 +233,20 @@ class JobQueue:
                 shutdown_graceful_timeout=settings.queue_shutdown_graceful_seconds,
                 worker_middleware=[supervisor.track],
             )
+            current[:] = [worker]
+            try:
+                await worker.run()  # type: ignore[no-untyped-call]
+            finally:
+                current.clear()
+
+        def request_stop() -> None:
+            for worker in current:
+                worker.stop()  # type: ignore[no-untyped-call]
 
         supervisor = WorkerSupervisor(
             run_worker,
+            request_stop=request_stop,
+            stop_timeout_seconds=settings.queue_shutdown_graceful_seconds + 2,
             concurrency=concurrency,
             backlog=self.backlog,
             wedged_seconds=settings.queue_wedged_seconds,

@@ -33,6 +33,7 @@ from prometheus_client import Counter, Gauge
 log = structlog.get_logger("hotel_agent.queue")
 
 HEALTHY_AFTER_SECONDS = 60.0
+STOP_REQUEST_INTERVAL_SECONDS = 0.25
 
 WORKER_UP = Gauge(
     "hotel_agent_queue_worker_up",
@@ -80,6 +81,8 @@ class WorkerSupervisor:
         self,
         run_worker: Callable[[], Coroutine[Any, Any, None]],
         *,
+        request_stop: Callable[[], None] | None = None,
+        stop_timeout_seconds: float = 10.0,
         concurrency: int,
         backlog: Callable[[], Awaitable[Backlog]],
         wedged_seconds: float,
@@ -89,6 +92,8 @@ class WorkerSupervisor:
         healthy_after_seconds: float = HEALTHY_AFTER_SECONDS,
     ) -> None:
         self._run_worker = run_worker
+        self._request_stop = request_stop
+        self.stop_timeout_seconds = stop_timeout_seconds
         self._backlog = backlog
         self.concurrency = concurrency
         self.wedged_seconds = wedged_seconds
@@ -161,7 +166,7 @@ class WorkerSupervisor:
         except asyncio.CancelledError:
             # Stopping: the worker gets procrastinate's graceful shutdown.
             watchdog.cancel()
-            worker.cancel()
+            await self._stop(worker)
             await asyncio.gather(worker, watchdog, return_exceptions=True)
             WORKER_UP.set(0)
             self.up = False
@@ -177,6 +182,21 @@ class WorkerSupervisor:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await worker
         return "wedged"
+
+    async def _stop(self, worker: asyncio.Task[None]) -> None:
+        """Ask the worker to stop gracefully (running jobs may finish), and cancel it only past the timeout.
+
+        The request is repeated: one made before the worker's start-up reached its own reset of the stop
+        flag would otherwise be lost. Without a way to ask (tests' plain coroutines), cancel at once.
+        """
+        if self._request_stop is not None:
+            deadline = time.monotonic() + self.stop_timeout_seconds
+            while not worker.done() and time.monotonic() < deadline:
+                self._request_stop()
+                await asyncio.wait({worker}, timeout=STOP_REQUEST_INTERVAL_SECONDS)
+        if not worker.done():
+            worker.cancel()
+            await asyncio.wait({worker}, timeout=STOP_REQUEST_INTERVAL_SECONDS * 4)
 
     async def _watch(self) -> str:
         """Return (a description) once the worker is wedged: idle capacity, yet a runnable job waits."""

@@ -144,3 +144,52 @@ async def test_restarts_back_off_and_health_names_the_error() -> None:
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert gaps[0] < gaps[2]  # 0.05, 0.1, 0.2, 0.4: doubling
     assert max(gaps) < 1.0  # capped at the maximum
+
+
+async def test_stopping_asks_for_a_graceful_stop_even_when_a_cancellation_is_swallowed() -> None:
+    """A library await that eats the cancellation must not leave the worker running past a stop."""
+    stop_requested = asyncio.Event()
+    swallowed: list[bool] = []
+
+    async def worker_that_swallows_one_cancellation() -> None:
+        # Like procrastinate's worker: it ends when asked to stop; a cancellation seen during its
+        # start-up was swallowed, and it went on waiting for the stop request.
+        try:
+            await stop_requested.wait()
+        except asyncio.CancelledError:
+            swallowed.append(True)
+            await stop_requested.wait()
+
+    async def backlog() -> Backlog:
+        return Backlog(runnable=0, oldest_wait_seconds=0.0)
+
+    supervisor = WorkerSupervisor(
+        worker_that_swallows_one_cancellation,
+        request_stop=stop_requested.set,
+        stop_timeout_seconds=5.0,
+        concurrency=1,
+        backlog=backlog,
+        wedged_seconds=60,
+        backoff_seconds=0.05,
+        backoff_max_seconds=0.1,
+    )
+    task = asyncio.create_task(supervisor.run())
+    await wait_until(lambda: asyncio.sleep(0, supervisor.up), within=5)
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    assert task.done()
+    assert stop_requested.is_set()
+    assert not swallowed  # the graceful request came first; no cancellation was needed
+
+
+async def test_an_app_stopped_just_after_it_started_does_not_wait_for_its_queue_worker(
+    whatsapp_postgres_url: str, fake: RunningFake
+) -> None:
+    """Stopping during the worker's start-up used to hang until the 15 s stop limit (on PostgreSQL)."""
+    settings = wa_settings(whatsapp_postgres_url, fake.url, queue_shutdown_graceful_seconds=10.0)
+    for _ in range(3):
+        async with running_app(settings) as client:
+            assert (await client.get("/health/live")).status_code == 200
+            stopping = time.monotonic()
+        assert time.monotonic() - stopping < settings.queue_shutdown_graceful_seconds
