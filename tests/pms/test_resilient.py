@@ -15,14 +15,14 @@ from prometheus_client import REGISTRY
 from tools.qloapps_emulator import DEFAULT_API_KEY, Emulator
 
 from hotel_agent.config import Settings
-from hotel_agent.kit.circuit_breaker import CircuitBreaker, CircuitOpenError, CircuitState
+from hotel_agent.kit.circuit_breaker import CircuitBreaker, CircuitState
 from hotel_agent.kit.clock import FixedClock
 from hotel_agent.kit.state import MemoryStateBackend, RedisStateBackend, StateBackend
 from hotel_agent.pms.base import PmsAdapter
-from hotel_agent.pms.errors import NoAvailabilityError, PmsUnavailableError
+from hotel_agent.pms.errors import NoAvailabilityError, PmsCircuitOpenError, PmsUnavailableError
 from hotel_agent.pms.metrics import record_circuit_state, record_circuit_transition
 from hotel_agent.pms.qloapps import QloAppsAdapter
-from hotel_agent.pms.resilient import ResilientPmsAdapter, build_resilient_pms
+from hotel_agent.pms.resilient import ResilientPmsAdapter, build_resilient_pms, is_pms_outage
 from hotel_agent.pms.schemas import (
     AvailabilityQuery,
     AvailabilityResult,
@@ -332,6 +332,7 @@ async def test_plan_test_5_circuit_breaker_against_the_emulator(
         failure_threshold=5,
         recovery_timeout=30,
         clock=clock,
+        is_failure=is_pms_outage,
         on_transition=record_circuit_transition,
         on_state=record_circuit_state,
     )
@@ -348,20 +349,24 @@ async def test_plan_test_5_circuit_breaker_against_the_emulator(
     for attempt in range(5):
         with pytest.raises(PmsUnavailableError) as failure:
             await pms.check_availability(query(offset=attempt + 1))
-        assert not isinstance(failure.value, CircuitOpenError)
+        assert not isinstance(failure.value, PmsCircuitOpenError)
     assert await pms.circuit_state() is CircuitState.OPEN
     assert sample("pms_circuit_breaker_state") == 1
     assert sample("pms_circuit_breaker_transitions_total", from_state="closed", to_state="open") - opened == 1
 
     served = sum(emulator.requests.values())
-    with pytest.raises(CircuitOpenError):
+    with pytest.raises(PmsCircuitOpenError) as fast_failure:
         await pms.check_availability(query(offset=9))
+    # The kit's refusal, translated into the port's operational error (a 503 with Retry-After).
+    assert isinstance(fast_failure.value, PmsUnavailableError)
+    assert fast_failure.value.retry_after == pytest.approx(30)
+    assert fast_failure.value.extra == {"retry_after": fast_failure.value.retry_after}
     assert sum(emulator.requests.values()) == served, "an open circuit must not call QloApps"
     assert sample("pms_requests_total", operation="check_availability", outcome="circuit_open") - refused == 1
 
     emulator.set_faults(down=False)  # "restart QloApps"
     clock.advance(seconds=29)
-    with pytest.raises(CircuitOpenError):
+    with pytest.raises(PmsCircuitOpenError):
         await pms.check_availability(query(offset=9))
     clock.advance(seconds=1)
     assert await pms.circuit_state() is CircuitState.HALF_OPEN

@@ -13,9 +13,10 @@ State is three keys under `cb:<name>:`:
 - `trial`: the HALF_OPEN trial permit, taken with `set_if_absent` and a TTL, so exactly one call across
   all replicas probes the service; the TTL frees the permit if its holder dies mid-call.
 
-Only *operational* failures count (`is_failure`, by default `PmsUnavailableError`): a request error means
-the service answered, so it is healthy. While OPEN, or HALF_OPEN with the permit taken, calls fail fast
-with `CircuitOpenError` without touching the service.
+Only *operational* failures count: the caller says which exceptions those are (`is_failure`; by default
+every exception but `CircuitOpenError`). A request error means the service answered, so it is healthy.
+While OPEN, or HALF_OPEN with the permit taken, calls fail fast with `CircuitOpenError` without touching
+the service; the caller translates it into its own domain's error (pms/resilient.py does).
 
 If the state backend itself fails the breaker fails open (the call goes through, unguarded): losing Redis
 must not take the PMS down with it.
@@ -31,7 +32,6 @@ from typing import TypeVar
 
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.state.base import StateBackend
-from hotel_agent.pms.errors import PmsUnavailableError
 
 T = TypeVar("T")
 
@@ -50,19 +50,17 @@ class CircuitState(IntEnum):
         return self.name.lower()
 
 
-class CircuitOpenError(PmsUnavailableError):
+class CircuitOpenError(Exception):
     """The circuit is open: the call was refused without reaching the service."""
 
     def __init__(self, name: str, retry_after: float) -> None:
-        super().__init__(
-            f"{name} is unavailable (circuit open); retry in {retry_after:.0f}s",
-            retry_after=retry_after,
-        )
+        super().__init__(f"{name} is unavailable (circuit open); retry in {retry_after:.0f}s")
+        self.name = name
         self.retry_after = retry_after
 
 
-def _is_operational_failure(exc: BaseException) -> bool:
-    return isinstance(exc, PmsUnavailableError) and not isinstance(exc, CircuitOpenError)
+def _any_exception(exc: BaseException) -> bool:
+    return isinstance(exc, Exception) and not isinstance(exc, CircuitOpenError)
 
 
 TransitionListener = Callable[[CircuitState, CircuitState], None]
@@ -81,7 +79,7 @@ class CircuitBreaker:
         recovery_timeout: float = 30.0,
         trial_timeout: float = 30.0,
         clock: Clock = utc_now,
-        is_failure: Callable[[BaseException], bool] = _is_operational_failure,
+        is_failure: Callable[[BaseException], bool] = _any_exception,
         on_transition: TransitionListener | None = None,
         on_state: StateListener | None = None,
     ) -> None:

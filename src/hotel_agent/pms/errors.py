@@ -7,7 +7,8 @@ PmsError
 │   ├── InvalidPmsRequestError
 │   │   └── GuestPhoneRejectedError  the PMS refused the guest's phone number (ask for another)
 │   └── BookingAlreadyCancelledError
-└── PmsUnavailableError      operational: timeout, connection failure, 5xx, 429, open circuit
+└── PmsUnavailableError      operational: timeout, connection failure, 5xx, 429
+    └── PmsCircuitOpenError      the circuit breaker refused the call without reaching the PMS
 """
 
 from __future__ import annotations
@@ -53,3 +54,11 @@ class PmsUnavailableError(PmsError, ServiceUnavailableError):
     """Operational failure: the PMS could not be reached or failed; safe to retry later."""
 
     status_code = 503
+
+
+class PmsCircuitOpenError(PmsUnavailableError):
+    """The circuit breaker is open: the call was refused without reaching the PMS (pms/resilient.py)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

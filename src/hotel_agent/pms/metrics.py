@@ -12,8 +12,8 @@ import re
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from hotel_agent.kit.circuit_breaker import CircuitOpenError, CircuitState
-from hotel_agent.pms.errors import PmsRequestError, PmsUnavailableError
+from hotel_agent.kit.circuit_breaker import CircuitState
+from hotel_agent.pms.errors import PmsCircuitOpenError, PmsRequestError, PmsUnavailableError
 
 PMS_REQUESTS = Counter(
     "pms_requests_total",
@@ -56,7 +56,7 @@ def error_kind(exc: BaseException) -> str:
 def outcome_of(exc: BaseException | None) -> str:
     if exc is None:
         return "success"
-    if isinstance(exc, CircuitOpenError):
+    if isinstance(exc, PmsCircuitOpenError):
         return "circuit_open"
     if isinstance(exc, PmsUnavailableError):
         return "unavailable"

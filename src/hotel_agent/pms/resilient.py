@@ -24,7 +24,8 @@ job) gets the same booking back; the adapter's own reconciliation covers the cas
 committed but we never heard back.
 
 Failures: only operational errors (`PmsUnavailableError`) count towards opening the circuit; while it
-is open calls fail fast with `CircuitOpenError` (a `PmsUnavailableError`). A failing StateBackend
+is open calls fail fast with `PmsCircuitOpenError` (a `PmsUnavailableError`, translated here from the
+kit's `CircuitOpenError`). A failing StateBackend
 degrades to uncached, unguarded calls rather than taking the PMS down with it.
 """
 
@@ -41,10 +42,15 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from hotel_agent.config import Settings
-from hotel_agent.kit.circuit_breaker import CircuitBreaker, CircuitState
+from hotel_agent.kit.circuit_breaker import CircuitBreaker, CircuitOpenError, CircuitState
 from hotel_agent.kit.state.base import StateBackend
 from hotel_agent.pms.base import PmsAdapter
-from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
+from hotel_agent.pms.errors import (
+    InvalidPmsRequestError,
+    NoAvailabilityError,
+    PmsCircuitOpenError,
+    PmsUnavailableError,
+)
 from hotel_agent.pms.metrics import (
     record_cache,
     record_call,
@@ -100,6 +106,7 @@ class ResilientPmsAdapter(PmsAdapter):
         self.breaker = breaker or CircuitBreaker(
             state,
             self._ns,
+            is_failure=is_pms_outage,
             on_transition=record_circuit_transition,
             on_state=record_circuit_state,
         )
@@ -248,7 +255,10 @@ class ResilientPmsAdapter(PmsAdapter):
             return await run()
 
         try:
-            result = await self.breaker.call(timed)
+            try:
+                result = await self.breaker.call(timed)
+            except CircuitOpenError as refused:
+                raise PmsCircuitOpenError(str(refused), retry_after=refused.retry_after) from refused
         except Exception as exc:
             record_call(operation, exc, None if started is None else time.perf_counter() - started)
             raise
@@ -334,6 +344,11 @@ class ResilientPmsAdapter(PmsAdapter):
             logger.warning("pms.cache.unavailable", exc_info=True)
 
 
+def is_pms_outage(exc: BaseException) -> bool:
+    """What opens the PMS circuit: operational failures only (a request error means the PMS answered)."""
+    return isinstance(exc, PmsUnavailableError)
+
+
 def build_resilient_pms(inner: PmsAdapter, state: StateBackend, settings: Settings) -> ResilientPmsAdapter:
     """The wrapper configured from Settings (breaker and cache knobs, namespace per hotel)."""
     namespace = f"{inner.name}:{settings.pms_hotel_id}"
@@ -344,6 +359,7 @@ def build_resilient_pms(inner: PmsAdapter, state: StateBackend, settings: Settin
         recovery_timeout=settings.pms_breaker_recovery_seconds,
         # The permit must outlive the trial call itself, which may take the whole PMS timeout.
         trial_timeout=max(2 * settings.pms_timeout_seconds, 5.0),
+        is_failure=is_pms_outage,
         on_transition=record_circuit_transition,
         on_state=record_circuit_state,
     )
