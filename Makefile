@@ -11,7 +11,7 @@ PORT ?= 8000
 help:
 	@echo "make run    install, migrate, seed the demo hotel and serve on http://$(HOST):$(PORT)"
 	@echo "make test   the whole test suite (uses PostgreSQL and Redis on loopback)"
-	@echo "make lint   ruff + mypy;  make bench   benchmarks"
+	@echo "make lint   ruff + mypy + import layers;  make bench   benchmarks"
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -60,6 +60,7 @@ lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
 
 format: install
 	$(UV) run ruff format .
@@ -70,7 +71,7 @@ bench: install
 	$(UV) run python benchmarks/run_all.py
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 
 # One-host deployment behind nginx (docs/deploy.md). The logic is `hotel-agent deploy`; these only pass
 # the environment's file (deploy/onehost/$(ENV).toml) and its variables (.env.$(ENV)).

@@ -15,12 +15,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import hotel_agent.conversation as conversation_package
 from hotel_agent.message_templates.schemas import TemplateEntry
 from hotel_agent.message_templates.source import InMemoryTemplateSource
 
-CONVERSATION_DIR = Path(conversation_package.__file__).resolve().parent
-CHANNELS_DIR = CONVERSATION_DIR.parent / "channels"
+# Read as files beside this package, never imported: templates sit below the conversation in the layers.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+CONVERSATION_DIR = PACKAGE_DIR / "conversation"
+CHANNELS_DIR = PACKAGE_DIR / "channels"
 DOC_COMMAND = "uv run hotel-agent templates docs"
 
 _KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")

@@ -57,7 +57,7 @@ def replay_dead_letters(
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
 ) -> None:
     """Put dead letters back in the queue with a fresh attempt budget (in order, per guest)."""
-    from hotel_agent.channels.whatsapp import tasks
+    from hotel_agent.channels.whatsapp import job_specs, tasks
     from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
     from hotel_agent.queue import JobQueue
 
@@ -75,7 +75,7 @@ def replay_dead_letters(
         await queue.open()
         try:
             for guest in guests:
-                await queue.defer(tasks.PROCESS_GUEST, **tasks.process_guest_job(guest))
+                await queue.defer(job_specs.PROCESS_GUEST, **job_specs.process_guest_job(guest))
         finally:
             await queue.close()
         return len(guests), True

@@ -4,6 +4,8 @@ A job names a guest; its procrastinate `lock` (and `queueing_lock`) is the guest
 run one at a time across all workers and at most one waits. What the job needs (the processor) comes in
 the worker's `additional_context`, built by wiring.py. Tasks are declared on each process's queue app by
 `register` (procrastinate's blueprints rename their tasks when added, so they can serve one app only).
+Job names and arguments live in job_specs.py, so what only queues jobs (the web intake) does not import
+this module and the processor behind it.
 
 Retries are ours, not procrastinate's: a job that cannot finish defers its own follow-up (with the delay
 the processor chose) and ends. procrastinate's retry would move the job back to `todo`, which collides
@@ -21,14 +23,18 @@ import structlog
 from procrastinate import JobContext
 from procrastinate import exceptions as queue_exceptions
 
+from hotel_agent.channels.whatsapp.job_specs import (
+    PROCESS_GUEST,
+    RESEND_AS_TEMPLATE,
+    process_guest_job,
+    resend_job,
+)
 from hotel_agent.channels.whatsapp.repository import GuestKey
 from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
 from hotel_agent.queue import split_job
 
 log = structlog.get_logger("hotel_agent.whatsapp")
 
-PROCESS_GUEST = "whatsapp.process_guest"
-RESEND_AS_TEMPLATE = "whatsapp.resend_as_template"
 CONTEXT_KEY = "whatsapp_processor"
 
 
@@ -73,18 +79,3 @@ def register(app: procrastinate.App) -> None:
     """Declare this channel's tasks on a queue app (one app per process; see queue.py)."""
     app.task(name=PROCESS_GUEST, pass_context=True)(process_guest)
     app.task(name=RESEND_AS_TEMPLATE, pass_context=True)(resend_as_template)
-
-
-def process_guest_job(guest: GuestKey) -> dict[str, Any]:
-    """Arguments of `JobQueue.defer` for a guest's processing job."""
-    return {"lock": guest.lock, "phone_number_id": guest.phone_number_id, "wa_id": guest.wa_id}
-
-
-def resend_job(guest: GuestKey, outbound_id: int) -> dict[str, Any]:
-    return {
-        "lock": guest.lock,
-        "queueing_lock": f"{guest.lock}:resend:{outbound_id}",
-        "phone_number_id": guest.phone_number_id,
-        "wa_id": guest.wa_id,
-        "outbound_id": outbound_id,
-    }

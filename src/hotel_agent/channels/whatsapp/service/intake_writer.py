@@ -24,7 +24,7 @@ import structlog
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from hotel_agent.channels.whatsapp import metrics, tasks
+from hotel_agent.channels.whatsapp import job_specs, metrics
 from hotel_agent.channels.whatsapp.repository import GuestKey, WhatsAppRepository, insert_inbound_and_queue
 from hotel_agent.channels.whatsapp.schemas import IntakeResult
 from hotel_agent.channels.whatsapp.service.intake import Delivery
@@ -176,13 +176,15 @@ class IntakeWriter:
         for row in rows.messages:
             if row["status"] == "pending":
                 lock, _, arguments = split_job(
-                    tasks.process_guest_job(GuestKey(row["phone_number_id"], row["wa_id"]))
+                    job_specs.process_guest_job(GuestKey(row["phone_number_id"], row["wa_id"]))
                 )
                 jobs.append({"wamid": row["wamid"], "lock": lock, "args": arguments})
         for attempt in (1, 2):
             try:
                 async with self._message_engine.connect() as connection:
-                    new = await insert_inbound_and_queue(connection, rows.messages, jobs, tasks.PROCESS_GUEST)
+                    new = await insert_inbound_and_queue(
+                        connection, rows.messages, jobs, job_specs.PROCESS_GUEST
+                    )
                 break
             except DBAPIError as exc:
                 # No pre-ping on this pool: a connection PostgreSQL dropped (a restart) fails here once,

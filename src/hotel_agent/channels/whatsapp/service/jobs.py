@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hotel_agent.channels.whatsapp import tasks
+from hotel_agent.channels.whatsapp import job_specs
 from hotel_agent.channels.whatsapp.repository import GuestKey
 from hotel_agent.db import session_scope
 from hotel_agent.queue import JobQueue
@@ -32,12 +32,12 @@ class ChannelJobs:
         if not self.queue.durable:
             return False
         await self.queue.defer_in_transaction(
-            session, tasks.PROCESS_GUEST, [tasks.process_guest_job(guest) for guest in guests]
+            session, job_specs.PROCESS_GUEST, [job_specs.process_guest_job(guest) for guest in guests]
         )
         await self.queue.defer_in_transaction(
             session,
-            tasks.RESEND_AS_TEMPLATE,
-            [tasks.resend_job(guest, outbound_id) for outbound_id, guest in resends],
+            job_specs.RESEND_AS_TEMPLATE,
+            [job_specs.resend_job(guest, outbound_id) for outbound_id, guest in resends],
         )
         return True
 
@@ -50,19 +50,21 @@ class ChannelJobs:
         """One statement on PostgreSQL (guests with a waiting job skipped), however many the sweep found."""
         if not guests:
             return
-        jobs = [tasks.process_guest_job(guest) for guest in guests]
+        jobs = [job_specs.process_guest_job(guest) for guest in guests]
         try:
             if self.queue.durable:
                 async with session_scope(self._sessionmaker) as session:
-                    await self.queue.defer_in_transaction(session, tasks.PROCESS_GUEST, jobs)
+                    await self.queue.defer_in_transaction(session, job_specs.PROCESS_GUEST, jobs)
             else:
-                await self.queue.defer_many(tasks.PROCESS_GUEST, jobs)
+                await self.queue.defer_many(job_specs.PROCESS_GUEST, jobs)
         except Exception:
             log.warning("whatsapp.enqueue_failed", guests=len(guests), exc_info=True)
 
     async def enqueue_resends(self, resends: Sequence[tuple[int, GuestKey]]) -> None:
         for outbound_id, guest in resends:
             try:
-                await self.queue.defer(tasks.RESEND_AS_TEMPLATE, **tasks.resend_job(guest, outbound_id))
+                await self.queue.defer(
+                    job_specs.RESEND_AS_TEMPLATE, **job_specs.resend_job(guest, outbound_id)
+                )
             except Exception:
                 log.warning("whatsapp.enqueue_failed", outbound_id=outbound_id, exc_info=True)
