@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from hotel_agent.config import get_settings
-from hotel_agent.conversation.testing.harness import by_url, in_process
 from hotel_agent.conversation.testing.loader import TestFileError, load_paths
 from hotel_agent.conversation.testing.report import as_json, render
 from hotel_agent.conversation.testing.runner import Outcome, run_all
@@ -59,6 +58,10 @@ def conversations(
     default_now = datetime.fromisoformat(now) if now else None
     settings = get_settings()
     configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
+
+    # Imported here: the harness loads the whole engine (NLU, scikit-learn), which every other
+    # `hotel-agent` command would otherwise pay for at start-up.
+    from hotel_agent.conversation.testing.harness import by_url, in_process
 
     async def run() -> list[Outcome]:
         if url is None:

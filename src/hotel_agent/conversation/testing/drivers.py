@@ -12,15 +12,17 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import orjson
 
 from hotel_agent.channels.whatsapp.security import SIGNATURE_HEADER, sign
 from hotel_agent.channels.whatsapp.simulation import message_payload, new_wamid, webhook
-from hotel_agent.conversation.engine import ConversationEngine
 from hotel_agent.conversation.schemas import InboundMessage
+
+if TYPE_CHECKING:  # the engine loads NLU and scikit-learn: only the in-process harness needs it
+    from hotel_agent.conversation.engine import ConversationEngine
 
 # The embedded PMS says HA-7K3Q9P, QloApps QA-12: two capitals, a dash, the code.
 REFERENCE = re.compile(r"\b[A-Z]{2}-[0-9A-Z]{1,12}\b")
