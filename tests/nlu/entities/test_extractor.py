@@ -1,8 +1,7 @@
-"""The public API: construction, clock handling, warm-up, whole messages and speed."""
+"""The public API: construction, clock handling, warm-up, whole messages (speed: benchmarks/)."""
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 
 import pytest
@@ -10,24 +9,6 @@ import pytest
 from hotel_agent.nlu.entities import DEMO_ROOM_TYPES, EntityExtractor
 from hotel_agent.nlu.schemas import Entities
 from tests.nlu.entities.support import SUNDAY, Extract
-
-MESSAGES = [
-    ("es", "hola, tienen hab doble para el finde? somos 2 adultos y un niño"),
-    ("es", "quiero reservar del 3 al 5 de marzo, a nombre de Lucia Fernandez, lucia@gmail.com"),
-    ("es", "cuanto cuesta la suite por noche?"),
-    ("es", "mi reserva es HA-7K3Q9P, la puedo cambiar al 20/02?"),
-    ("es", "llegamos a las 3, somos 2 personas, habitación 2"),
-    ("en", "hi, do you have a double room from March 3rd to the 5th for 2 adults and 1 kid?"),
-    ("en", "my name is John Smith, john@example.com, +1 212 555 0100, next friday for 3 nights"),
-    ("en", "how much for the suite this weekend"),
-    ("en", "can i extend my booking to sunday"),
-    ("en", "is breakfast included?"),
-    ("pt", "chegamos dia 20 de dezembro e saímos dia 23, quarto de casal, eu e minha esposa"),
-    ("pt", "oi, quero reservar de 10 a 12 de fevereiro, (11) 98765-4321"),
-    ("pt", "tem vaga pra 4 pessoas semana que vem?"),
-    ("pt", "quero cancelar a reserva ha7k3q9p"),
-    ("pt", "obrigado!"),
-]
 
 
 def test_whole_message(extract: Extract) -> None:
@@ -75,23 +56,10 @@ def test_warm_up_is_repeatable() -> None:
     assert extractor.extract("amanhã", "pt", SUNDAY).checkin == date(2027, 1, 11)
 
 
-def test_long_messages_stay_fast(extractor: EntityExtractor) -> None:
+def test_long_messages_are_read(extractor: EntityExtractor) -> None:
+    # Their speed (the backtracking guard) is measured by benchmarks/bench_entities.py.
     for text in ("1 " * 2000, "de " * 2000, "(1 " * 1300, "15 de enero al 3 " * 240, "Ana " * 1000):
-        start = time.perf_counter()
-        extractor.extract(text, "es", SUNDAY)
-        assert time.perf_counter() - start < 0.5
-
-
-def test_p95_after_warm_up_is_under_two_milliseconds(extractor: EntityExtractor) -> None:
-    timings: list[float] = []
-    for _ in range(20):
-        for lang, text in MESSAGES:
-            start = time.perf_counter()
-            extractor.extract(text, lang, SUNDAY)
-            timings.append(time.perf_counter() - start)
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95) - 1]
-    assert p95 < 0.002, f"p95 {p95 * 1e3:.2f} ms"
+        assert isinstance(extractor.extract(text, "es", SUNDAY), Entities)
 
 
 @pytest.mark.parametrize(
