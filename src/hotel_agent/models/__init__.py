@@ -17,6 +17,7 @@ from hotel_agent.models.template_version import TemplateVersion
 from hotel_agent.models.whatsapp_guest import WhatsAppGuest
 from hotel_agent.models.whatsapp_inbound_message import WhatsAppInboundMessage
 from hotel_agent.models.whatsapp_outbound_message import WhatsAppOutboundMessage
+from hotel_agent.models.whatsapp_rejected_item import WhatsAppRejectedItem
 from hotel_agent.models.whatsapp_status_event import WhatsAppStatusEvent
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "WhatsAppGuest",
     "WhatsAppInboundMessage",
     "WhatsAppOutboundMessage",
+    "WhatsAppRejectedItem",
     "WhatsAppStatusEvent",
 ]

@@ -111,7 +111,13 @@ async def test_a_repeated_status_is_a_duplicate(client: httpx.AsyncClient) -> No
         client, status_payload(wamid, "delivered", guest), status_payload(wamid, "delivered", guest)
     )
     assert first.json()["statuses_stored"] == 1
-    assert again.json() == {"messages_stored": 0, "duplicates": 2, "statuses_stored": 0, "ignored": 0}
+    assert again.json() == {
+        "messages_stored": 0,
+        "duplicates": 2,
+        "statuses_stored": 0,
+        "ignored": 0,
+        "rejected": 0,
+    }
 
 
 async def test_statuses_that_arrive_before_the_wamid_is_recorded_are_applied_later(

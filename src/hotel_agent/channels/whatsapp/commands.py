@@ -22,6 +22,11 @@ from hotel_agent.db import standalone_session
 whatsapp_app = typer.Typer(help="WhatsApp channel tools.", no_args_is_help=True)
 dead_letters_app = typer.Typer(help="Messages that failed every attempt.", no_args_is_help=True)
 whatsapp_app.add_typer(dead_letters_app, name="dead-letters")
+rejected_app = typer.Typer(
+    help="Parts of signed webhook deliveries that could not be read (the rest was stored).",
+    no_args_is_help=True,
+)
+whatsapp_app.add_typer(rejected_app, name="rejected")
 
 SETTLED_INBOUND = frozenset({"done", "dead", "ignored"})
 UNSETTLED_SENDS = frozenset({"pending", "sending"})
@@ -49,6 +54,55 @@ def list_dead_letters(
             f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M:%S}\t{mask_text('+' + row.wa_id)}\t{row.message_type}"
             f"\tattempts={row.attempts}\t{row.wamid}\t{error[-1][:160] if error else ''}"
         )
+
+
+@rejected_app.command("list")
+def list_rejected(
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1, max=10_000)] = 50,
+) -> None:
+    """List rejected webhook items: id, when, kind, where in the delivery, wamid, why."""
+    from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
+
+    async def run() -> list[Any]:
+        async with _session_scope(get_settings()) as session:
+            return await WhatsAppRepository(session).list_rejected(limit)
+
+    rows = asyncio.run(run())
+    if not rows:
+        typer.echo("no rejected items")
+        return
+    for row in rows:
+        typer.echo(
+            f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M:%S}\t{row.kind}\t{row.location}"
+            f"\t{row.wamid or '-'}\t{row.reason[:160]}"
+        )
+
+
+@rejected_app.command("show")
+def show_rejected(
+    item_id: Annotated[int, typer.Argument(help="An id from `rejected list`.", min=1, max=2**63 - 1)],
+    unmasked: Annotated[
+        bool, typer.Option("--unmasked", help="Print phone numbers and emails as they arrived.")
+    ] = False,
+) -> None:
+    """Print one rejected item: its reason and the item as it arrived (phones and emails masked)."""
+    from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
+    from hotel_agent.ops.masking import mask_text
+
+    async def run() -> Any:
+        async with _session_scope(get_settings()) as session:
+            return await WhatsAppRepository(session).get_rejected(item_id)
+
+    row = asyncio.run(run())
+    if row is None:
+        typer.echo(f"no rejected item {item_id}", err=True)
+        raise typer.Exit(1)
+    raw = json.dumps(row.payload, ensure_ascii=False, indent=2)
+    typer.echo(f"id: {row.id}\nreceived: {row.received_at:%Y-%m-%d %H:%M:%S %Z}\nkind: {row.kind}")
+    typer.echo(
+        f"location: {row.location}\nwamid: {row.wamid or '-'}\nphone_number_id: {row.phone_number_id or '-'}"
+    )
+    typer.echo(f"reason: {row.reason}\nitem:\n{raw if unmasked else mask_text(raw)}")
 
 
 @dead_letters_app.command("replay")

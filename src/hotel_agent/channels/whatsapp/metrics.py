@@ -14,6 +14,11 @@ SIGNATURE_FAILURES = Counter(
     "Webhook deliveries refused for a missing or wrong X-Hub-Signature-256.",
     ["reason"],
 )
+REJECTED_ITEMS = Counter(
+    "hotel_agent_whatsapp_rejected_items_total",
+    "Parts of signed deliveries that could not be read (kept in whatsapp_rejected_items), by kind.",
+    ["kind"],
+)
 DUPLICATES = Counter(
     "hotel_agent_whatsapp_duplicates_total",
     "Redelivered messages and statuses acknowledged and ignored.",

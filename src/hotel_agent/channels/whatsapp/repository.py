@@ -16,6 +16,7 @@ from hotel_agent.models import (
     WhatsAppGuest,
     WhatsAppInboundMessage,
     WhatsAppOutboundMessage,
+    WhatsAppRejectedItem,
     WhatsAppStatusEvent,
 )
 
@@ -322,6 +323,29 @@ class WhatsAppRepository:
 
     async def update_outbound(self, outbound_id: int, **values: Any) -> None:
         await self.session.execute(update(Outbound).where(Outbound.id == outbound_id).values(**values))
+
+    # Rejected items -------------------------------------------------------------------------------
+
+    async def insert_rejected_if_absent(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Keep each unreadable item once (keyed on its digest: a redelivery adds nothing)."""
+        if not rows:
+            return
+        statement = self._insert(WhatsAppRejectedItem.__table__).on_conflict_do_nothing(
+            index_elements=["digest"]
+        )
+        await self.session.execute(statement, list(rows))
+
+    async def list_rejected(self, limit: int = 50) -> list[WhatsAppRejectedItem]:
+        """The most recent rejected items first."""
+        result = await self.session.execute(
+            select(WhatsAppRejectedItem)
+            .order_by(WhatsAppRejectedItem.received_at.desc(), WhatsAppRejectedItem.id.desc())
+            .limit(limit)
+        )
+        return list(result.scalars().all())
+
+    async def get_rejected(self, item_id: int) -> WhatsAppRejectedItem | None:
+        return await self.session.get(WhatsAppRejectedItem, item_id)
 
     # Sweeps, queue depth, dead letters -----------------------------------------------------------
 

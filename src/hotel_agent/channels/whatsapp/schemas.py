@@ -159,6 +159,7 @@ class IntakeResult(BaseModel):
     duplicates: int = 0
     statuses_stored: int = 0
     ignored: int = 0
+    rejected: int = 0  # items that could not be read: kept for an operator (`whatsapp rejected list`)
 
 
 def from_unix(timestamp: str) -> datetime:

@@ -80,7 +80,7 @@ def webhook(
     }
     if messages:
         value["contacts"] = contacts or [
-            {"profile": {"name": "Guest"}, "wa_id": wa_id} for wa_id in {m["from"] for m in messages}
+            {"profile": {"name": "Guest"}, "wa_id": wa_id} for wa_id in {m.get("from") for m in messages}
         ]
         value["messages"] = messages
     if statuses:

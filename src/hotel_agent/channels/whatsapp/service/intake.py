@@ -1,9 +1,11 @@
-"""Webhook intake: parse a signed delivery into rows, once per message and status; intake_writer.py stores
-them (insert-if-absent on the wamid, so a redelivery, even a simultaneous one, is a no-op) and queues the
-guests with new messages, all before the 2xx."""
+"""Webhook intake: parse a signed delivery into rows, once per message and status (and one per item that
+could not be read: service/items.py); intake_writer.py stores them (insert-if-absent on the wamid, so a
+redelivery, even a simultaneous one, is a no-op) and queues the guests with new messages, all before the
+2xx."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,8 +14,15 @@ import structlog
 from pydantic import ValidationError
 
 from hotel_agent.channels.whatsapp import metrics
-from hotel_agent.channels.whatsapp.schemas import ChangeValue, IntakeResult, Message, Status, WebhookPayload
+from hotel_agent.channels.whatsapp.schemas import IntakeResult, Message, Status, WebhookPayload
 from hotel_agent.channels.whatsapp.security import tokens_match
+from hotel_agent.channels.whatsapp.service.items import (
+    ReadChange,
+    Rejection,
+    read_item_by_item,
+    read_validated,
+    storable,
+)
 from hotel_agent.config import Settings
 from hotel_agent.errors import BadRequestError, ForbiddenError
 
@@ -45,6 +54,7 @@ KNOWN_FIELDS = frozenset(
     {"messages", "message_template_status_update", "account_update", "phone_number_quality_update"}
 )
 MAX_TEXT = 4096
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class Delivery:
 
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    rejected: dict[str, dict[str, Any]] = field(default_factory=dict)  # by digest
     result: IntakeResult = field(default_factory=IntakeResult)
 
 
@@ -126,44 +137,76 @@ class WebhookIntake:
         return challenge
 
     def parse(self, body: bytes, received_at: datetime) -> Delivery:
-        """The messages and statuses of one (already authenticated) delivery, deduplicated within it."""
+        """The messages and statuses of one (already authenticated) delivery, deduplicated within it.
+
+        Only a body that is not JSON is refused (400). Anything else Meta signed is acknowledged: the
+        items that validate are stored, the others kept as rejected items (service/items.py).
+        """
         try:
             # pydantic parses and validates in one pass (no intermediate dicts of Python objects).
-            payload = WebhookPayload.model_validate_json(body)
+            read = read_validated(WebhookPayload.model_validate_json(body))
         except ValidationError as exc:
             if any(error["type"] == "json_invalid" for error in exc.errors(include_url=False)):
                 raise BadRequestError("request body is not valid JSON") from None
-            raise BadRequestError("request body is not a WhatsApp webhook payload") from None
+            # Valid JSON (pydantic just parsed it, depth and encoding included) that is not all valid.
+            read = read_item_by_item(json.loads(body))
         delivery = Delivery()
-        if payload.object != WHATSAPP_OBJECT:
+        for rejection in read.rejected:
+            self._reject(rejection, received_at, delivery)
+        if read.object is None:
+            return delivery
+        if read.object != WHATSAPP_OBJECT:
             delivery.result.ignored += 1
             metrics.WEBHOOKS.labels("object.other").inc()
             return delivery
-        for entry in payload.entry:
-            for change in entry.changes:
-                self._collect(change.field, change.value, received_at, delivery)
-        if b"\\u0000" in body:  # JSON's only way to carry a NUL, which PostgreSQL text and jsonb refuse
-            delivery.messages = {key: _without_nul(row) for key, row in delivery.messages.items()}
-            delivery.statuses = {key: _without_nul(row) for key, row in delivery.statuses.items()}
+        for change in read.changes:
+            self._collect(change, received_at, delivery)
         return delivery
 
-    def _collect(
-        self, field_name: str, value: ChangeValue, received_at: datetime, delivery: Delivery
-    ) -> None:
+    @staticmethod
+    def _reject(rejection: Rejection, received_at: datetime, delivery: Delivery) -> None:
+        delivery.result.rejected += 1
+        metrics.REJECTED_ITEMS.labels(rejection.kind).inc()
+        log.warning(
+            "whatsapp.webhook.item_rejected",
+            kind=rejection.kind,
+            location=rejection.location,
+            reason=rejection.reason,
+        )
+        number = rejection.phone_number_id
+        delivery.rejected.setdefault(
+            rejection.digest,
+            {
+                "digest": rejection.digest,
+                "kind": rejection.kind,
+                "location": rejection.location[:128],
+                "reason": storable(rejection.reason),
+                "wamid": rejection.wamid,
+                "phone_number_id": storable(number)[:64] if isinstance(number, str) else None,
+                "payload": storable(rejection.raw),
+                "received_at": received_at,
+            },
+        )
+
+    def _collect(self, change: ReadChange, received_at: datetime, delivery: Delivery) -> None:
         messages, statuses, result = delivery.messages, delivery.statuses, delivery.result
-        if field_name != "messages":
+        if change.field_name != "messages":
             result.ignored += 1
-            metrics.WEBHOOKS.labels(f"field.{field_name if field_name in KNOWN_FIELDS else 'other'}").inc()
+            metrics.WEBHOOKS.labels(
+                f"field.{change.field_name if change.field_name in KNOWN_FIELDS else 'other'}"
+            ).inc()
             return
-        phone_number_id = value.metadata.phone_number_id if value.metadata is not None else None
+        phone_number_id = change.phone_number_id
         hotel = self._settings.whatsapp_hotel_for(phone_number_id) if phone_number_id else None
         if phone_number_id is None or hotel is None:
-            count = len(value.messages) + len(value.statuses)
+            count = len(change.messages) + len(change.statuses)
             result.ignored += count
             metrics.WEBHOOKS.labels("unknown_number").inc(count)
-            log.warning("whatsapp.webhook.unknown_number", phone_number_id=phone_number_id, items=count)
+            log.warning(
+                "whatsapp.webhook.unknown_number", phone_number_id=(phone_number_id or "")[:64], items=count
+            )
             return
-        for message in value.messages:
+        for message in change.messages:
             metrics.WEBHOOKS.labels(
                 f"message.{message.type if message.type in KNOWN_TYPES else 'other'}"
             ).inc()
@@ -171,15 +214,15 @@ class WebhookIntake:
                 result.duplicates += 1
                 metrics.DUPLICATES.labels("message").inc()
                 continue
-            messages[message.id] = self._message_row(message, phone_number_id, hotel, received_at)
-        for status in value.statuses:
+            messages[message.id] = storable(self._message_row(message, phone_number_id, hotel, received_at))
+        for status in change.statuses:
             label = status.status if status.status in KNOWN_STATUSES else "other"
             metrics.WEBHOOKS.labels(f"status.{label}").inc()
             if (status.id, status.status) in statuses:
                 result.duplicates += 1
                 metrics.DUPLICATES.labels("status").inc()
                 continue
-            statuses[(status.id, status.status)] = self._status_row(status)
+            statuses[(status.id, status.status)] = storable(self._status_row(status))
 
     @staticmethod
     def _message_row(
@@ -207,6 +250,8 @@ class WebhookIntake:
     @staticmethod
     def _status_row(status: Status) -> dict[str, Any]:
         error_code = status.errors[0].code if status.errors else None
+        if error_code is not None and not INT32_MIN <= error_code <= INT32_MAX:
+            error_code = None  # not one of Meta's codes, and past the column: the payload keeps it
         return {
             "wamid": status.id,
             "status": status.status[:16],
@@ -216,14 +261,3 @@ class WebhookIntake:
             "error_code": error_code,
             "payload": status.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
-
-
-def _without_nul(value: Any) -> Any:
-    """The value with NUL characters removed from every string in it (a row, its JSON payload)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value

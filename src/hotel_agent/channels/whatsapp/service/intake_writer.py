@@ -9,8 +9,8 @@ On PostgreSQL a batch of messages is one statement in autocommit (store the new 
 `repository.insert_inbound_and_queue`), on a pool without a pre-ping: one round trip, where a transaction
 with a ping, BEGIN, two statements and COMMIT took five. Each round trip on a busy 2-core host waits for
 the CPU, so the count is what the acknowledgement's latency is made of (docs/whatsapp.md has the
-numbers). Deliveries with statuses, and everything on SQLite, take the general path: one transaction
-through the repository, the status machine included.
+numbers). Deliveries with statuses or rejected items, and everything on SQLite, take the general path: one
+transaction through the repository, the status machine included.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class _Rows:
     message_owners: dict[str, Delivery] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     status_owners: dict[tuple[str, str], Delivery] = field(default_factory=dict)
+    rejected: dict[str, dict[str, Any]] = field(default_factory=dict)  # by digest, once per batch
     # The same message or status in two deliveries of the batch: counted by `tally`, once written, so a
     # failed write leaves every delivery's result untouched.
     repeated: list[tuple[Delivery, str]] = field(default_factory=list)
@@ -75,6 +76,8 @@ class _Rows:
                     continue
                 rows.status_owners[key] = delivery
                 rows.statuses.append(row)
+            for digest, row in delivery.rejected.items():
+                rows.rejected.setdefault(digest, row)
         # One order for every batch: two batches holding the same keys wait for each other, never deadlock.
         rows.messages.sort(key=lambda row: str(row["wamid"]))
         rows.statuses.sort(key=lambda row: (str(row["wamid"]), str(row["status"])))
@@ -117,7 +120,7 @@ class IntakeWriter:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def write(self, delivery: Delivery) -> IntakeResult:
-        if not delivery.messages and not delivery.statuses:
+        if not delivery.messages and not delivery.statuses and not delivery.rejected:
             return delivery.result
         future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
         self._waiting.append((delivery, future))
@@ -135,8 +138,9 @@ class IntakeWriter:
                 if self._message_engine is None:
                     await self._settle(batch, self._write_general)
                     continue
-                messages_only = [waiting for waiting in batch if not waiting[0].statuses]
-                with_statuses = [waiting for waiting in batch if waiting[0].statuses]
+                # Rejected items are rare: they take the general path, like statuses.
+                messages_only = [w for w in batch if not w[0].statuses and not w[0].rejected]
+                with_statuses = [w for w in batch if w[0].statuses or w[0].rejected]
                 await asyncio.gather(
                     self._settle(messages_only, self._write_messages),
                     self._settle(with_statuses, self._write_general),
@@ -200,6 +204,7 @@ class IntakeWriter:
             repo = WhatsAppRepository.from_session(session)
             new = await repo.insert_inbound_if_absent(rows.messages)
             new_statuses = await repo.insert_status_events_if_absent(rows.statuses)
+            await repo.insert_rejected_if_absent(list(rows.rejected.values()))
             reengaged = await apply_status_events(repo, new_statuses)
             resends = []
             for outbound_id in reengaged:
