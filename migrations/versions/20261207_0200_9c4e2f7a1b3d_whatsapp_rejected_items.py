@@ -47,7 +47,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("digest", name=op.f("uq_whatsapp_rejected_items_digest")),
     )
     op.create_index(
-        op.f("ix_whatsapp_rejected_items_received_at"), "whatsapp_rejected_items", ["received_at"], unique=False
+        op.f("ix_whatsapp_rejected_items_received_at"),
+        "whatsapp_rejected_items",
+        ["received_at"],
+        unique=False,
     )
 
 

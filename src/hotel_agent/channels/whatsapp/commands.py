@@ -64,7 +64,7 @@ def list_rejected(
     from hotel_agent.channels.whatsapp.repository import WhatsAppRepository
 
     async def run() -> list[Any]:
-        async with _session_scope(get_settings()) as session:
+        async with standalone_session(get_settings()) as session:
             return await WhatsAppRepository(session).list_rejected(limit)
 
     rows = asyncio.run(run())
@@ -90,7 +90,7 @@ def show_rejected(
     from hotel_agent.ops.masking import mask_text
 
     async def run() -> Any:
-        async with _session_scope(get_settings()) as session:
+        async with standalone_session(get_settings()) as session:
             return await WhatsAppRepository(session).get_rejected(item_id)
 
     row = asyncio.run(run())
