@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from hotel_agent.conversation import metrics
+from hotel_agent.conversation.attachments import attachment_reply_key
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability, existing_booking, handoff, info, new_booking
 from hotel_agent.conversation.replies import ReplyBuilder
@@ -79,7 +80,10 @@ class ConversationEngine:
     async def handle(self, message: InboundMessage) -> TurnResult:
         started = time.perf_counter()
         async with self._store.lock(message.conversation_id):
-            result = await self._handle_locked(message)
+            if message.attachment is not None and not (message.text or message.choice_id):
+                result = await self._handle_attachment(message)
+            else:
+                result = await self._handle_locked(message)
         metrics.record_turn(message, result, low_confidence_below=CLARIFY_BELOW)
         metrics.TURN_DURATION.observe(time.perf_counter() - started)
         return result
@@ -139,6 +143,32 @@ class ConversationEngine:
             stage=state.stage.value,
             replies=replies.replies,
             handoff=state.handoff,
+        )
+
+    async def _handle_attachment(self, message: InboundMessage) -> TurnResult:
+        """Something we can't read: say so in the guest's language; while staff handle it, only note it."""
+        state = await self._store.load(message.conversation_id)
+        language = state.language if state is not None else self._default_language
+        replies = ReplyBuilder(self._templates, message.conversation_id, language)
+        handoff = state is not None and state.handoff
+        if handoff:
+            await self._handoffs.note_message(message.conversation_id, f"<{message.attachment}>")
+        else:
+            replies.say(attachment_reply_key(message.attachment or "other"))
+        log.info(
+            "conversation.attachment",
+            conversation_id=message.conversation_id,
+            attachment=message.attachment,
+            handoff=handoff,
+        )
+        return TurnResult(
+            conversation_id=message.conversation_id,
+            language=language,
+            intent=None,
+            confidence=None,
+            stage=state.stage.value if state is not None else Stage.IDLE.value,
+            replies=replies.replies,
+            handoff=handoff,
         )
 
     def _understand(

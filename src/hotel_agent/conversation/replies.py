@@ -7,6 +7,7 @@ from typing import Any
 from hotel_agent.conversation.schemas import Reply, ReplyKind, ReplyOption
 from hotel_agent.message_templates import TemplateRenderer
 
+# WhatsApp's limits for interactive choices (the channel imports them; other channels fit inside them).
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
 MAX_LIST_ROWS = 10

@@ -35,6 +35,9 @@ class Reply(BaseModel):
     list_button: str | None = None
 
 
+Attachment = Literal["audio", "image", "video", "document", "sticker", "location", "other"]
+
+
 class InboundMessage(BaseModel):
     """A guest message from any channel, normalised."""
 
@@ -50,6 +53,9 @@ class InboundMessage(BaseModel):
     now: datetime | None = None
     # Where the message came from (a metrics label); set by the channel, never by the guest.
     channel: Literal["api", "whatsapp", "cli"] = "api"
+    # What the guest sent instead of text (a voice note, a photo, a location...): the engine answers it,
+    # the channel only says what it received.
+    attachment: Attachment | None = None
 
 
 class TurnResult(BaseModel):

@@ -28,10 +28,10 @@ def test_channel_code_contains_no_guest_facing_prose() -> None:
 
 
 def test_every_canned_reply_exists_in_every_language() -> None:
-    from hotel_agent.channels.whatsapp.service.processing import CANNED_REPLIES, UNSUPPORTED_REPLY
+    from hotel_agent.conversation.attachments import ATTACHMENT_REPLIES, UNSUPPORTED_REPLY
     from hotel_agent.message_templates import YamlTemplateSource
 
     source = YamlTemplateSource()
-    for key in {*CANNED_REPLIES.values(), UNSUPPORTED_REPLY}:
+    for key in {*ATTACHMENT_REPLIES.values(), UNSUPPORTED_REPLY}:
         for language in ("en", "es", "pt"):
             assert source.get(key, language) is not None, (key, language)

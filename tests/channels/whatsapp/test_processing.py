@@ -122,6 +122,21 @@ async def test_media_gets_a_polite_reply_in_the_guests_language(
     assert (reply.reply_key, reply.language, reply.send_state) == (key, "es", "accepted")
 
 
+async def test_media_while_staff_handle_the_conversation_is_noted_not_answered(
+    client: httpx.AsyncClient, fake: RunningFake
+) -> None:
+    guest = new_guest()
+    ask = message_payload(wa_id=guest, text="quiero hablar con una persona", timestamp=int(time.time()) - 5)
+    photo = message_payload(wa_id=guest, kind="image")
+    await post_webhook(client, messages=[ask, photo])
+    await settled(client, photo)
+    assert [row.reply_key for row in await outbox(client, ask["id"])] == ["handoff.started"]
+    assert await outbox(client, photo["id"]) == []
+    handoffs = client.app.state.components.conversation.handoffs  # type: ignore[attr-defined]
+    [handoff] = [item for item in await handoffs.list_open() if item.conversation_id.endswith(guest)]
+    assert handoff.last_message == "<image>"
+
+
 async def test_a_reaction_is_stored_and_not_answered(client: httpx.AsyncClient, fake: RunningFake) -> None:
     guest = new_guest()
     reaction = message_payload(wa_id=guest, kind="reaction", text="❤️")

@@ -12,15 +12,19 @@ import re
 from typing import Any
 
 from hotel_agent.config import WhatsAppTemplateRef
+
+# The choice limits are WhatsApp's; the conversation shapes its choices for them (one definition).
+from hotel_agent.conversation.replies import (
+    MAX_BUTTON_TITLE,
+    MAX_BUTTONS,
+    MAX_LIST_ROWS,
+    MAX_ROW_DESCRIPTION,
+    MAX_ROW_TITLE,
+)
 from hotel_agent.conversation.schemas import Reply, ReplyKind
 
 MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
-MAX_BUTTONS = 3
-MAX_BUTTON_TITLE = 20
-MAX_LIST_ROWS = 10
-MAX_ROW_TITLE = 24
-MAX_ROW_DESCRIPTION = 72
 MAX_OPTION_ID = 256
 MAX_TEMPLATE_PARAMETER = 1024
 _WHITESPACE_RUN = re.compile(r"\s+")

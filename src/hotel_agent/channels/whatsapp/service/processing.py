@@ -38,7 +38,7 @@ from hotel_agent.channels.whatsapp.errors import (
 from hotel_agent.channels.whatsapp.repository import UNFINISHED, GuestKey, WhatsAppRepository
 from hotel_agent.channels.whatsapp.service.outbox import Fence, InboundRef, OutboxSender
 from hotel_agent.config import Settings
-from hotel_agent.conversation.schemas import InboundMessage, Reply
+from hotel_agent.conversation.schemas import Attachment, InboundMessage, Reply
 from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.db import session_scope
 from hotel_agent.kit.clock import Clock, utc_now
@@ -47,15 +47,8 @@ from hotel_agent.kit.failpoints import Failpoints
 log = structlog.get_logger("hotel_agent.whatsapp")
 
 CONVERSATIONAL = frozenset({"text", "interactive", "button"})
-CANNED_REPLIES = {
-    "audio": "whatsapp.voice_note",
-    "image": "whatsapp.media_unsupported",
-    "video": "whatsapp.media_unsupported",
-    "document": "whatsapp.media_unsupported",
-    "sticker": "whatsapp.media_unsupported",
-    "location": "whatsapp.location_received",
-}
-UNSUPPORTED_REPLY = "whatsapp.unsupported"
+# Message types the engine is told about as attachments; anything else is "other".
+ATTACHMENTS: frozenset[Attachment] = frozenset({"audio", "image", "video", "document", "sticker", "location"})
 _NO_STATE = "none"
 
 
@@ -232,28 +225,22 @@ class MessageProcessor:
             async with store.lock(view.conversation_id):
                 await store.restore(view.conversation_id, document)
             log.warning("whatsapp.message.rerun", wamid=view.wamid, attempt=view.attempt)
-        if view.message_type in CONVERSATIONAL and (view.text or view.choice_id):
-            result = await self._conversation.engine.handle(
-                InboundMessage(
-                    conversation_id=view.conversation_id,
-                    text=view.text or "",
-                    message_id=view.wamid,
-                    choice_id=view.choice_id,
-                    sender_phone=f"+{view.guest.wa_id}"[:32],
-                    now=view.wa_timestamp,
-                    channel="whatsapp",
-                )
+        # Every message goes to the engine, media included: it owns handoffs and what is said; the channel
+        # only says what arrived.
+        conversational = view.message_type in CONVERSATIONAL and bool(view.text or view.choice_id)
+        result = await self._conversation.engine.handle(
+            InboundMessage(
+                conversation_id=view.conversation_id,
+                text=(view.text or "") if conversational else "",
+                message_id=view.wamid,
+                choice_id=view.choice_id if conversational else None,
+                sender_phone=f"+{view.guest.wa_id}"[:32],
+                now=view.wa_timestamp,
+                channel="whatsapp",
+                attachment=None if conversational else _attachment(view.message_type),
             )
-            return result.replies
-        state = await store.load(view.conversation_id)
-        if state is not None and state.handoff:
-            await self._conversation.handoffs.note_message(view.conversation_id, f"<{view.message_type}>")
-            return []
-        key = CANNED_REPLIES.get(view.message_type, UNSUPPORTED_REPLY)
-        templates = self._conversation.templates
-        language = state.language if state is not None else templates.default_language
-        rendered = templates.render(key, language, {}, conversation_id=view.conversation_id)
-        return [Reply(key=key, language=rendered.language, text=rendered.text)]
+        )
+        return result.replies
 
     async def _store_replies(self, view: InboundView, replies: list[Reply], fence: Fence) -> None:
         rows = [
@@ -319,3 +306,7 @@ class MessageProcessor:
             await self._client.mark_read(view.guest.phone_number_id, view.wamid)
         except WhatsAppError as exc:
             log.info("whatsapp.mark_read_failed", wamid=view.wamid, error=str(exc)[:200])
+
+
+def _attachment(message_type: str) -> Attachment:
+    return message_type if message_type in ATTACHMENTS else "other"
