@@ -30,7 +30,7 @@ from hotel_agent.ops.lifecycle import Lifecycle
 from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 
-log = structlog.get_logger("hotel_agent.app")
+log = structlog.get_logger(__name__)
 
 HTTP_ERROR_NAMES = {
     400: "BadRequest",

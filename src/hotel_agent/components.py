@@ -47,7 +47,7 @@ from hotel_agent.ops.readiness import ReadinessChecker
 from hotel_agent.pms.qloapps.client import build_http_client as build_qloapps_http_client
 from hotel_agent.resources import Resources, build_resources
 
-log = structlog.get_logger("hotel_agent.components")
+log = structlog.get_logger(__name__)
 
 # Longer than the queue's bounded stop (graceful timeout + 5 s at the default 10 s).
 CLOSE_TIMEOUT_SECONDS = 20.0

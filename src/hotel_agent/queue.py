@@ -37,7 +37,7 @@ from hotel_agent.config import Settings
 from hotel_agent.kit.clock import utc_now
 from hotel_agent.queue_supervisor import OLDEST_RUNNABLE, Backlog, QueueUnhealthy, WorkerSupervisor
 
-log = structlog.get_logger("hotel_agent.queue")
+log = structlog.get_logger(__name__)
 
 QUEUE_SCHEMA = "procrastinate"
 Sweep = Callable[[], Awaitable[None]]

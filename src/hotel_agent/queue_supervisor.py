@@ -30,7 +30,7 @@ from typing import Any
 import structlog
 from prometheus_client import Counter, Gauge
 
-log = structlog.get_logger("hotel_agent.queue")
+log = structlog.get_logger(__name__)
 
 HEALTHY_AFTER_SECONDS = 60.0
 STOP_REQUEST_INTERVAL_SECONDS = 0.25

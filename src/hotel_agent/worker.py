@@ -17,7 +17,7 @@ import typer
 
 from hotel_agent.config import get_settings
 
-log = structlog.get_logger("hotel_agent.worker")
+log = structlog.get_logger(__name__)
 
 
 def worker(

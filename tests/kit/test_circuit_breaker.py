@@ -339,7 +339,8 @@ def test_only_one_trial_across_processes(redis_url: str) -> None:
         client.close()
     for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
-    outcomes = [json.loads(stdout) for stdout, _ in outputs]
+    # The last line: structlog prints its default-configured log lines to stdout before it.
+    outcomes = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
     flat = [outcome for worker in outcomes for outcome in worker]
     # The single trial succeeded and closed the circuit, after which everyone calls freely; before it
     # finished, every other call across all processes was refused.

@@ -22,5 +22,5 @@ def service(yaml_source: YamlTemplateSource) -> TemplateRenderer:
 @pytest.fixture
 def logs(monkeypatch: pytest.MonkeyPatch) -> LogRecorder:
     recorder = LogRecorder()
-    monkeypatch.setattr(renderer_module, "logger", recorder)
+    monkeypatch.setattr(renderer_module, "log", recorder)
     return recorder

@@ -79,7 +79,7 @@ async def test_a_clashing_start_up_import_is_skipped(
     fresh: Resources, monkeypatch: pytest.MonkeyPatch, failure: Exception, reason: str
 ) -> None:
     logs = LogRecorder()
-    monkeypatch.setattr(runtime_module, "logger", logs)
+    monkeypatch.setattr(runtime_module, "log", logs)
 
     async def clash(*_args: Any, **_kwargs: Any) -> None:
         raise failure
@@ -93,7 +93,7 @@ async def test_a_clashing_start_up_import_is_skipped(
 async def test_without_a_readable_database_the_shipped_catalog_stands_in(
     fresh: Resources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runtime_module, "logger", LogRecorder())
+    monkeypatch.setattr(runtime_module, "log", LogRecorder())
     settings = fresh.settings.model_copy(update={"templates_db_check_seconds": 0.05})
     original = DatabaseTemplateSource.load
     calls: list[int] = []
@@ -125,7 +125,7 @@ async def test_an_unreachable_state_backend_does_not_stop_start_up(
     fresh: Resources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logs = LogRecorder()
-    monkeypatch.setattr(runtime_module, "logger", logs)
+    monkeypatch.setattr(runtime_module, "log", logs)
 
     def unreachable(*_args: Any, **_kwargs: Any) -> Any:
         raise ConnectionError("redis down")

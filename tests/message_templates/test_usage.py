@@ -146,7 +146,7 @@ async def test_a_failed_batch_is_dropped_and_counted(
     sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logs = LogRecorder()
-    monkeypatch.setattr(usage_module, "logger", logs)
+    monkeypatch.setattr(usage_module, "log", logs)
     recorder = UsageRecorder(sessionmaker)
     recorder.record(event(2_000_000_000, "c"))  # no such version: the foreign key refuses the batch
     before = dropped()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
 import pytest
@@ -84,8 +85,7 @@ async def test_request_lines_carry_a_request_id_and_mask_guests(
     assert any(line.get("text") == "my phone is +*******1222" for line in lines)
 
 
-async def test_stdlib_extra_fields_survive_the_formatter(capsys: pytest.CaptureFixture[str]) -> None:
-    """`circuit_breaker.transition` goes through stdlib `logging` with `extra=`: its fields reach the line."""
+async def test_the_breaker_logs_its_transition_with_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(Settings(log_format=LogFormat.JSON))
     breaker = CircuitBreaker(MemoryStateBackend(), "pms:probe", failure_threshold=1, recovery_timeout=30)
 
@@ -107,3 +107,16 @@ async def test_stdlib_extra_fields_survive_the_formatter(capsys: pytest.CaptureF
             "level": "info",
         }
     ]
+
+
+def test_stdlib_extra_fields_survive_the_formatter(capsys: pytest.CaptureFixture[str]) -> None:
+    """Libraries log through stdlib `logging` with `extra=`: their fields reach the line, masked."""
+    configure_logging(Settings(log_format=LogFormat.JSON))
+    capsys.readouterr()
+    logging.getLogger("some.library").warning(
+        "library.event", extra={"peer": "db-1", "phone": "+34600111222"}
+    )
+    [line] = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "library.event" in line]
+    assert line["peer"] == "db-1"
+    assert line["logger"] == "some.library"
+    assert "600111222" not in json.dumps(line)

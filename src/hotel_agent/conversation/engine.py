@@ -32,7 +32,7 @@ from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.errors import PmsUnavailableError
 from hotel_agent.pms.schemas import HotelProfile, RoomTypeInfo
 
-log = structlog.get_logger("hotel_agent.conversation")
+log = structlog.get_logger(__name__)
 
 # Below this the intent is a guess: ask rather than act.
 CLARIFY_BELOW = 0.45

@@ -21,7 +21,7 @@ from hotel_agent.resources import Resources
 if TYPE_CHECKING:
     from hotel_agent.message_templates.runtime import TemplateRuntime
 
-log = structlog.get_logger("hotel_agent.conversation")
+log = structlog.get_logger(__name__)
 
 
 @dataclass

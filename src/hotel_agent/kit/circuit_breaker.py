@@ -24,18 +24,19 @@ must not take the PMS down with it.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import TypeVar
+
+import structlog
 
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.state.base import StateBackend
 
 T = TypeVar("T")
 
-logger = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 
 class CircuitState(IntEnum):
@@ -123,7 +124,7 @@ class CircuitBreaker:
         try:
             opened_at, failures = await self._state.get_many([self._opened_key, self._failures_key])
         except Exception:
-            logger.warning("circuit_breaker.state_unavailable", extra={"breaker": self.name}, exc_info=True)
+            log.warning("circuit_breaker.state_unavailable", breaker=self.name, exc_info=True)
             return await operation()
 
         state, remaining = self._derive(opened_at)
@@ -151,7 +152,7 @@ class CircuitBreaker:
         try:
             permitted = await self._state.set_if_absent(self._trial_key, token, ttl=self.trial_timeout)
         except Exception:
-            logger.warning("circuit_breaker.state_unavailable", extra={"breaker": self.name}, exc_info=True)
+            log.warning("circuit_breaker.state_unavailable", breaker=self.name, exc_info=True)
             return await operation()
         if not permitted:
             self._observed(CircuitState.HALF_OPEN)
@@ -182,7 +183,7 @@ class CircuitBreaker:
             ):
                 self._transition(CircuitState.CLOSED, CircuitState.OPEN)
         except Exception:
-            logger.warning("circuit_breaker.state_unavailable", extra={"breaker": self.name}, exc_info=True)
+            log.warning("circuit_breaker.state_unavailable", breaker=self.name, exc_info=True)
 
     async def _reset_failures(self) -> None:
         await self._safe_delete(self._failures_key)
@@ -192,7 +193,7 @@ class CircuitBreaker:
             await self._state.set(self._opened_key, repr(self._now()).encode())
             await self._state.delete(self._trial_key)
         except Exception:
-            logger.warning("circuit_breaker.state_unavailable", extra={"breaker": self.name}, exc_info=True)
+            log.warning("circuit_breaker.state_unavailable", breaker=self.name, exc_info=True)
         self._transition(CircuitState.HALF_OPEN, CircuitState.OPEN)
 
     async def _close(self) -> None:
@@ -203,7 +204,7 @@ class CircuitBreaker:
         try:
             await self._state.delete(*keys)
         except Exception:
-            logger.warning("circuit_breaker.state_unavailable", extra={"breaker": self.name}, exc_info=True)
+            log.warning("circuit_breaker.state_unavailable", breaker=self.name, exc_info=True)
 
     async def reset(self) -> None:
         """Force the circuit closed (operator action and tests)."""
@@ -211,9 +212,11 @@ class CircuitBreaker:
         self._observed(CircuitState.CLOSED)
 
     def _transition(self, from_state: CircuitState, to_state: CircuitState) -> None:
-        logger.info(
+        log.info(
             "circuit_breaker.transition",
-            extra={"breaker": self.name, "from_state": from_state.label, "to_state": to_state.label},
+            breaker=self.name,
+            from_state=from_state.label,
+            to_state=to_state.label,
         )
         if self._on_transition is not None:
             self._on_transition(from_state, to_state)

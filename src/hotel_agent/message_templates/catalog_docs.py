@@ -2,7 +2,8 @@
 
 The flows are found by reading the conversation code (no import, no execution): a string literal shaped
 like a template key (`availability.success`) passed to a call counts as a use, except in logging calls
-(`log.info("conversation.turn")`) and logger names. Channels (`channels/<name>/`) map message types
+(`log.info("conversation.turn")`) and logger names, and so does a literal in a key table (a dict value, a
+module constant). Channels (`channels/<name>/`) map message types
 to keys in tables, so there any literal equal to a catalog key counts.
 `tests/message_templates/test_catalog_docs.py` fails when a flow uses a key the document does not
 list, or a listed key lacks a language.
@@ -39,19 +40,25 @@ def _call_name(node: ast.Call) -> str:
 
 
 def keys_in_source(source: str) -> set[str]:
-    """Template-key literals passed to calls in one module (logging calls excluded)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call) or _call_name(node) in _NOT_TEMPLATE_CALLS:
-            continue
-        for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
-            if (
-                isinstance(argument, ast.Constant)
-                and isinstance(argument.value, str)
-                and _KEY.fullmatch(argument.value)
-            ):
-                found.add(argument.value)
-    return found
+    """Template-key literals in one module: passed to calls (logging calls excluded), or written in key
+    tables (dict values, module constants such as `UNSUPPORTED_REPLY = "whatsapp.unsupported"`)."""
+    tree = ast.parse(source)
+    candidates: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _call_name(node) not in _NOT_TEMPLATE_CALLS:
+            candidates.extend((*node.args, *(keyword.value for keyword in node.keywords)))
+        elif isinstance(node, ast.Dict):
+            candidates.extend(node.values)
+    candidates.extend(
+        node.value for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign) and node.value
+    )
+    return {
+        argument.value
+        for argument in candidates
+        if isinstance(argument, ast.Constant)
+        and isinstance(argument.value, str)
+        and _KEY.fullmatch(argument.value)
+    }
 
 
 def flow_name(path: Path, root: Path = CONVERSATION_DIR) -> str:

@@ -21,7 +21,7 @@ from hotel_agent.message_templates.schemas import TemplateEntry
 from hotel_agent.message_templates.source import EntryIndex, InMemoryTemplateSource
 from hotel_agent.models import Template, TemplateVersion
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 Listener = Callable[[set[str]], None]
 Slot = tuple[str, str]  # (key, language)
@@ -152,9 +152,9 @@ class DatabaseTemplateSource(EntryIndex):
     def _announce(self, changed: set[str]) -> None:
         if not changed:
             return
-        logger.info("templates.reloaded", keys=sorted(changed))
+        log.info("templates.reloaded", keys=sorted(changed))
         for listener in self._listeners:
             try:
                 listener(changed)
             except Exception:
-                logger.exception("templates.listener_failed")
+                log.exception("templates.listener_failed")

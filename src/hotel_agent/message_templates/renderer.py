@@ -49,7 +49,7 @@ from hotel_agent.message_templates.sandbox import MessageEnvironment, RenderLimi
 from hotel_agent.message_templates.schemas import RenderedMessage, RenderEvent, TemplateEntry
 from hotel_agent.message_templates.source import TemplateSource
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 _MAX_REMEMBERED_TAGS = 256
 _MAX_FALLBACK_TEMPLATES = 256
@@ -170,17 +170,17 @@ class TemplateRenderer:
                 try:
                     self._resolve(key, language)
                 except TemplateNotFoundError:
-                    logger.warning("templates.translation_missing", key=key, language=language, used=None)
+                    log.warning("templates.translation_missing", key=key, language=language, used=None)
                 except TemplateRenderError as exc:
                     failures.append(exc.detail)
         if failures and not strict:
-            logger.error("templates.warm_up_failed", failures=sorted(set(failures)))
+            log.error("templates.warm_up_failed", failures=sorted(set(failures)))
         elif failures:
             raise TemplateCatalogError(
                 f"{len(failures)} template(s) do not compile: " + "; ".join(sorted(set(failures))),
                 failures=sorted(set(failures)),
             )
-        logger.info("templates.warmed_up", templates=len(self._compiled), languages=sorted(languages))
+        log.info("templates.warmed_up", templates=len(self._compiled), languages=sorted(languages))
 
     def invalidate(self, key: str | None = None) -> None:
         """Forget compiled templates (all, or one key's) so the next render reads the source again."""
@@ -205,7 +205,7 @@ class TemplateRenderer:
                 try:
                     self._resolve(key, language)
                 except (TemplateNotFoundError, TemplateRenderError) as exc:
-                    logger.warning("templates.reload_failed", key=key, language=language, error=str(exc))
+                    log.warning("templates.reload_failed", key=key, language=language, error=str(exc))
 
     def formatter(self, language: str) -> LocaleFormatter:
         """The formatter for a language tag (what templates' `money`, `date`, `plural` use)."""
@@ -216,7 +216,7 @@ class TemplateRenderer:
     def _normalize(self, language: str) -> str:
         tag = normalize_language(language)
         if tag is None:
-            logger.warning("templates.language_invalid", language=language, used=self.default_language)
+            log.warning("templates.language_invalid", language=language, used=self.default_language)
             tag = self.default_language
         if len(self._tags) < _MAX_REMEMBERED_TAGS:
             self._tags[language] = tag
@@ -226,7 +226,7 @@ class TemplateRenderer:
         entry = self._lookup(key, requested)
         same_language = base_language(entry.language) == base_language(requested)
         if not same_language:
-            logger.warning("templates.translation_missing", key=key, language=requested, used=entry.language)
+            log.warning("templates.translation_missing", key=key, language=requested, used=entry.language)
         resolved = _Resolved(
             entry=entry,
             template=self._compile(entry),
@@ -306,12 +306,12 @@ def _notify(on_render: Callable[[RenderEvent], None], event: RenderEvent) -> Non
     try:
         on_render(event)
     except Exception:
-        logger.exception("templates.on_render_failed", key=event.key)
+        log.exception("templates.on_render_failed", key=event.key)
 
 
 def _truncate(entry: TemplateEntry, text: str, max_length: int) -> str:
     """WhatsApp rejects an over-long button or row title outright; a shortened one still gets through."""
-    logger.warning(
+    log.warning(
         "templates.truncated", key=entry.key, language=entry.language, length=len(text), max_length=max_length
     )
     return text[: max_length - 1].rstrip() + "…"
@@ -321,7 +321,7 @@ def _report_render_failure(
     current: TemplateEntry, error: TemplateRenderError, used: TemplateEntry | None
 ) -> None:
     """Log and count a live version that failed to render, and what was sent instead (if anything)."""
-    logger.error(
+    log.error(
         "templates.render_failed",
         key=current.key,
         language=current.language,

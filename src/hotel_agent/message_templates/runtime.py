@@ -25,7 +25,7 @@ from hotel_agent.message_templates.sync import TemplateCatalogSync
 from hotel_agent.message_templates.usage import UsageRecorder
 from hotel_agent.message_templates.versioning import TemplateOptions
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 IMPORT_LOCK = "templates:import"
 
@@ -77,7 +77,7 @@ class TemplateRuntime:
         except Exception:
             # The app still starts (readiness reports the database): guests get the shipped catalog
             # until the database answers, when the sync's database check loads the live texts.
-            logger.exception("templates.load_failed", serving="the YAML catalog until the database answers")
+            log.exception("templates.load_failed", serving="the YAML catalog until the database answers")
             runtime.source.serve_meanwhile(YamlTemplateSource())
         await runtime.sync.start()
         try:
@@ -85,7 +85,7 @@ class TemplateRuntime:
         except BaseException:
             await runtime.sync.close()
             raise
-        logger.info("templates.runtime_started", templates=len(runtime.source))
+        log.info("templates.runtime_started", templates=len(runtime.source))
         return runtime
 
     async def close(self) -> None:
@@ -105,18 +105,18 @@ class TemplateRuntime:
             ):
                 report = await import_catalog(session, YamlTemplateSource(), only_missing=True)
         except IntegrityError:
-            logger.info("templates.import_skipped", reason="another replica imported at the same time")
+            log.info("templates.import_skipped", reason="another replica imported at the same time")
             return
         except LockNotAcquiredError:
-            logger.warning("templates.import_skipped", reason="the import lock stayed taken")
+            log.warning("templates.import_skipped", reason="the import lock stayed taken")
             return
         except (OSError, ConnectionError, SQLAlchemyError, RedisError) as exc:
-            logger.warning(
+            log.warning(
                 "templates.import_skipped", reason="database or state backend unreachable", error=str(exc)
             )
             return
         if report.created:
-            logger.info("templates.catalog_imported", created=len(report.created))
+            log.info("templates.catalog_imported", created=len(report.created))
 
     def build_service(self, *, default_language: str, currency: str, timezone: str) -> TemplateRenderer:
         """The conversation's TemplateRenderer over the database source, recording usage."""

@@ -26,7 +26,7 @@ import structlog
 from hotel_agent.kit.state import StateBackend
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 CHANNEL = "templates:changed"
 STAMP_KEY = "templates:stamp"
@@ -43,7 +43,7 @@ async def publish_change(state: StateBackend, template_ids: Collection[int]) -> 
         stamp = await state.incr(STAMP_KEY)
         await state.publish(CHANNEL, orjson.dumps({"template_ids": sorted(template_ids), "stamp": stamp}))
     except Exception:
-        logger.exception("templates.announce_failed", template_ids=sorted(template_ids))
+        log.exception("templates.announce_failed", template_ids=sorted(template_ids))
         return None
     return stamp
 
@@ -91,7 +91,7 @@ class TemplateCatalogSync:
         try:
             await self.source.reload(template_ids)
         except Exception:
-            logger.exception("templates.reload_failed", template_ids=sorted(template_ids))
+            log.exception("templates.reload_failed", template_ids=sorted(template_ids))
         stamp = await publish_change(self.state, template_ids)
         if stamp is not None and self._seen_stamp == str(stamp - 1).encode():
             # Only our own bump since we last looked: nothing else to catch up with.
@@ -101,7 +101,7 @@ class TemplateCatalogSync:
         try:
             return await self.state.get(STAMP_KEY)
         except Exception:
-            logger.warning("templates.stamp_unreadable", exc_info=True)
+            log.warning("templates.stamp_unreadable", exc_info=True)
             return None
 
     async def _listen(self) -> None:
@@ -123,7 +123,7 @@ class TemplateCatalogSync:
             except Exception:
                 lost = True
                 self._first_attempt.set()
-                logger.warning("templates.subscription_lost", retry_in=backoff, exc_info=True)
+                log.warning("templates.subscription_lost", retry_in=backoff, exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
 
@@ -132,12 +132,12 @@ class TemplateCatalogSync:
             message = orjson.loads(raw)
             template_ids = [int(template_id) for template_id in message["template_ids"]]
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            logger.warning("templates.bad_message", message=raw[:200])
+            log.warning("templates.bad_message", message=raw[:200])
             return
         try:
             await self.source.reload(template_ids)
         except Exception:
-            logger.exception("templates.reload_failed", template_ids=template_ids)
+            log.exception("templates.reload_failed", template_ids=template_ids)
 
     async def _poll(self) -> None:
         last_db_check = time.monotonic()
@@ -161,7 +161,7 @@ class TemplateCatalogSync:
     async def _check_database(self) -> bool:
         if await self.source.db_stamp() == self.source.stamp:
             return False
-        logger.info("templates.db_stamp_moved")
+        log.info("templates.db_stamp_moved")
         await self.source.load()
         return True
 
@@ -174,9 +174,9 @@ class TemplateCatalogSync:
         except Exception as exc:
             if name not in failing:
                 failing.add(name)
-                logger.warning("templates.check_failed", check=name, error=str(exc))
+                log.warning("templates.check_failed", check=name, error=str(exc))
             return False
         if name in failing:
             failing.discard(name)
-            logger.info("templates.check_recovered", check=name)
+            log.info("templates.check_recovered", check=name)
         return reloaded

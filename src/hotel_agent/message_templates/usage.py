@@ -27,7 +27,7 @@ from hotel_agent.db import session_scope
 from hotel_agent.message_templates.repository import TemplateUsageRepository
 from hotel_agent.message_templates.schemas import RenderEvent
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 USAGE_DROPPED = Counter(
     "hotel_agent_template_usage_dropped_total",
@@ -111,7 +111,7 @@ class UsageRecorder:
                         )
             except Exception:
                 USAGE_DROPPED.inc(len(rows))
-                logger.exception("templates.usage_flush_failed", rows=len(rows), conversions=len(due))
+                log.exception("templates.usage_flush_failed", rows=len(rows), conversions=len(due))
                 return 0
             for conversion in due:
                 self._conversions.remove(conversion)

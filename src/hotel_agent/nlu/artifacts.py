@@ -26,7 +26,7 @@ from hotel_agent.nlu.dataset import DATA_DIR, Example, load_split
 from hotel_agent.nlu.intents import INTENT_MODEL_VERSION, IntentClassifier
 from hotel_agent.nlu.language import LANGUAGE_MODEL_VERSION, LanguageDetector
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 DEFAULT_MODEL_DIR = Path("var/models")
 TRAINED_LANGUAGES: tuple[str, ...] = ("en", "es", "pt")
@@ -131,7 +131,7 @@ def load_or_train(
         try:
             models = joblib.load(path)
         except Exception:  # a truncated or incompatible file is rebuilt, not fatal
-            logger.warning("nlu.models.unreadable", path=str(path), exc_info=True)
+            log.warning("nlu.models.unreadable", path=str(path), exc_info=True)
         else:
             if isinstance(models, NluModels) and models.fingerprint == path.stem.removeprefix("nlu-"):
                 return models, path, False

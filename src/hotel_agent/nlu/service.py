@@ -16,7 +16,7 @@ from hotel_agent.nlu.language import LanguageDetector
 from hotel_agent.nlu.rules import apply_rules
 from hotel_agent.nlu.schemas import ParseResult, RoomTypeVocabulary
 
-logger = structlog.get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "es", "pt")
 
@@ -58,7 +58,7 @@ class NluService:
     ) -> NluService:
         """Load the cached models (training and saving them when absent) and the extractor."""
         models, path, trained = load_or_train(Path(model_dir), data_dir=data_dir)
-        logger.info(
+        log.info(
             "nlu.models.ready",
             path=str(path),
             trained_now=trained,

@@ -13,7 +13,7 @@ import time
 
 import structlog
 
-log = structlog.get_logger("hotel_agent.ops")
+log = structlog.get_logger(__name__)
 
 
 def freeze_startup_heap() -> int:

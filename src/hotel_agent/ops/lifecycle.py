@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-log = structlog.get_logger("hotel_agent.ops.lifecycle")
+log = structlog.get_logger(__name__)
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 Handler = Any  # what signal.getsignal returns: a callable, SIG_DFL/SIG_IGN or None

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotel_agent.ops.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 
-log = structlog.get_logger("hotel_agent.http")
+log = structlog.get_logger(__name__)
 # Request ids: a random per-process prefix and a counter. Unique across processes and restarts without
 # a getrandom() call per request (seen blocking a worker for 100+ ms on a busy VM).
 _ID_PREFIX = uuid.uuid4().hex[:12]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotel_agent.kit.state import StateBackend
 
-log = structlog.get_logger("hotel_agent.ops")
+log = structlog.get_logger(__name__)
 
 DB_POOL_IN_USE = Gauge(
     "hotel_agent_db_pool_in_use",

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import structlog
 from pydantic import TypeAdapter, ValidationError
 
 from hotel_agent.config import Settings
@@ -69,7 +69,7 @@ from hotel_agent.pms.schemas import (
 
 T = TypeVar("T")
 
-logger = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 _PROFILE = TypeAdapter(HotelProfile)
 _ROOM_TYPES = TypeAdapter(list[RoomTypeInfo])
@@ -173,7 +173,7 @@ class ResilientPmsAdapter(PmsAdapter):
                 [self._generation_key(night) for night in _nights(query.checkin, query.checkout)]
             )
         except Exception:
-            logger.warning("pms.cache.unavailable", exc_info=True)
+            log.warning("pms.cache.unavailable", exc_info=True)
             return await fetch()
         folded = _digest(",".join(g.decode() if g else "0" for g in generations), 16)
         key = (
@@ -198,7 +198,7 @@ class ResilientPmsAdapter(PmsAdapter):
         try:
             acquired = await lock.acquire()
         except Exception:
-            logger.warning("pms.idempotency.lock_unavailable", exc_info=True)
+            log.warning("pms.idempotency.lock_unavailable", exc_info=True)
             return await self._create(request)
         if not acquired:
             raise PmsUnavailableError("Another attempt at this booking is still running; retry shortly")
@@ -278,7 +278,7 @@ class ResilientPmsAdapter(PmsAdapter):
             try:
                 value = codec.validate_json(raw)
             except ValidationError:
-                logger.warning("pms.cache.unreadable", extra={"key": key})
+                log.warning("pms.cache.unreadable", key=key)
             else:
                 record_cache(kind, hit=True)
                 return value
@@ -328,20 +328,20 @@ class ResilientPmsAdapter(PmsAdapter):
                 *(self._state.incr(self._generation_key(night), ttl=self._generation_ttl) for night in nights)
             )
         except Exception:
-            logger.warning("pms.cache.invalidation_failed", exc_info=True)
+            log.warning("pms.cache.invalidation_failed", exc_info=True)
 
     async def _safe_get(self, key: str) -> bytes | None:
         try:
             return await self._state.get(key)
         except Exception:
-            logger.warning("pms.cache.unavailable", exc_info=True)
+            log.warning("pms.cache.unavailable", exc_info=True)
             return None
 
     async def _safe_set(self, key: str, value: bytes, ttl: float) -> None:
         try:
             await self._state.set(key, value, ttl=ttl)
         except Exception:
-            logger.warning("pms.cache.unavailable", exc_info=True)
+            log.warning("pms.cache.unavailable", exc_info=True)
 
 
 def is_pms_outage(exc: BaseException) -> bool:

@@ -33,7 +33,7 @@ from hotel_agent.channels.whatsapp.repository import GuestKey
 from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
 from hotel_agent.queue import split_job
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 CONTEXT_KEY = "whatsapp_processor"
 

@@ -31,7 +31,7 @@ from hotel_agent.ops.runtime_metrics import RuntimeSampler
 from hotel_agent.queue import JobQueue, worker_identity
 from hotel_agent.resources import Resources
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 
 def build_client(settings: Settings, http: httpx.AsyncClient) -> GraphApiClient:

@@ -93,7 +93,7 @@ from hotel_agent.pms.schemas import (
 )
 
 T = TypeVar("T")
-logger = structlog.get_logger("hotel_agent.pms")
+log = structlog.get_logger(__name__)
 
 # `booking_status` values of the bookings resource.
 BOOKING_STATUS_NEW = 1
@@ -586,7 +586,7 @@ def _check_booked_price(booking: Booking, price: StayPrice) -> None:
     """QloApps books at the price sent; a different total means the instance priced it another way
     (a tax rule on the room type that hotel_ari does not apply, a module): say so loudly."""
     if booking.total != price.with_tax:
-        logger.error(
+        log.error(
             "pms.qloapps.booked_total_differs_from_quote",
             reference=booking.reference,
             quoted=str(price.with_tax),

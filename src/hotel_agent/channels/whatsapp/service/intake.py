@@ -26,7 +26,7 @@ from hotel_agent.channels.whatsapp.service.items import (
 from hotel_agent.config import Settings
 from hotel_agent.errors import BadRequestError, ForbiddenError
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
 # Message types that go through the conversation; the rest get a canned reply or are ignored.

@@ -32,7 +32,7 @@ from hotel_agent.channels.whatsapp.service.statuses import apply_status_events
 from hotel_agent.db import session_scope
 from hotel_agent.queue import split_job
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 Waiting = tuple[Delivery, "asyncio.Future[IntakeResult]"]
 

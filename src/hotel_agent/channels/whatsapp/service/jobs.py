@@ -17,7 +17,7 @@ from hotel_agent.channels.whatsapp.repository import GuestKey
 from hotel_agent.db import session_scope
 from hotel_agent.queue import JobQueue
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 
 class ChannelJobs:

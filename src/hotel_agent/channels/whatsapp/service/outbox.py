@@ -42,7 +42,7 @@ from hotel_agent.db import session_scope
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.failpoints import Failpoints
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 SERVICE_WINDOW = timedelta(hours=24)
 # Meta's clock and ours differ a little; a reply this close to the window's end goes as a template.

@@ -44,7 +44,7 @@ from hotel_agent.db import session_scope
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.failpoints import Failpoints
 
-log = structlog.get_logger("hotel_agent.whatsapp")
+log = structlog.get_logger(__name__)
 
 CONVERSATIONAL = frozenset({"text", "interactive", "button"})
 # Message types the engine is told about as attachments; anything else is "other".
