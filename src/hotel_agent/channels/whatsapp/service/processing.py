@@ -5,7 +5,7 @@ messages oldest first (by WhatsApp's timestamp), so the order holds however the 
 message goes through committed steps, and a re-run after a crash at any point resumes instead of redoing:
 
 1. claim: attempts + 1, and on the first attempt a snapshot of the conversation state;
-2. replies: the conversation engine (or a canned reply for media); on a re-run the snapshot is put back
+2. replies: the conversation engine (media too: it answers attachments); on a re-run the snapshot is put back
    first, so the engine sees what the first attempt saw. The booking's idempotency key comes from the
    wamid (`InboundMessage.message_id`), so a re-run cannot book twice;
 3. outbox: the replies, keyed on (wamid, position), stored with the message's move to `replying` -- from
