@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean eval-blind eval-dev dev-known-failures monitoring-tools \
-	deploy health canary-deploy canary-diff canary-promote rollback deploy-down
+	deploy health canary-deploy canary-diff canary-promote rollback deploy-down backup restore
 
 help:
 	@echo "make run    install, migrate, seed the demo hotel and serve on http://$(HOST):$(PORT)"
@@ -112,3 +112,12 @@ rollback: install
 
 deploy-down: install
 	$(DEPLOY) down $(DEPLOY_CONFIG)
+
+# pg_dump of the environment's DATABASE_URL into <directory>/<ENV>/backups (production deploys take one
+# themselves first: backup_before_deploy). Restore: the newest, or BACKUP=file; YES=1 to really do it.
+BACKUP ?=
+backup: install
+	$(DEPLOY) backup $(DEPLOY_CONFIG) --env-file .env.$(ENV)
+
+restore: install
+	$(DEPLOY) restore $(DEPLOY_CONFIG) --env-file .env.$(ENV) $(if $(BACKUP),--backup $(BACKUP)) $(if $(YES),--yes)

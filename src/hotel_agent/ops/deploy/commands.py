@@ -12,6 +12,7 @@ import typer
 from hotel_agent.ops.deploy.config import DeployConfig, load_config
 from hotel_agent.ops.deploy.processes import DeployError
 from hotel_agent.ops.deploy.rollout import Deployer
+from hotel_agent.ops.deploy.state import Release
 
 deploy_app = typer.Typer(
     help="One-host deployment behind nginx: releases, canary, promotion, rollback (docs/deploy.md).",
@@ -125,6 +126,60 @@ def rollback(config: ConfigOption) -> None:
     """Send 100% of requests to the stable release at once, then stop the canary."""
     try:
         _deployer(config).rollback("manual")
+    except DeployError as exc:
+        raise _fail(exc) from None
+
+
+EnvFileOption = Annotated[
+    Path | None, typer.Option("--env-file", help="The environment's variables (.env.ENV): DATABASE_URL.")
+]
+
+
+def _database_holder(env_file: Path | None) -> Release:
+    return Release(name="backup", directory=str(Path(".").resolve()), env_file=_env_path(env_file))
+
+
+def _env_path(env_file: Path | None) -> str | None:
+    return str(env_file.resolve()) if env_file is not None else None
+
+
+@deploy_app.command("backup")
+def backup_command(
+    config: ConfigOption,
+    env_file: EnvFileOption = None,
+    label: Annotated[str, typer.Option(help="Added to the file name.")] = "manual",
+) -> None:
+    """pg_dump DATABASE_URL into the environment's backups folder; prints the file."""
+    try:
+        path = _deployer(config).backup(_database_holder(env_file), label)
+    except DeployError as exc:
+        raise _fail(exc) from None
+    typer.echo(str(path))
+
+
+@deploy_app.command("restore")
+def restore_command(
+    config: ConfigOption,
+    backup: Annotated[
+        Path | None, typer.Option("--backup", help="The .dump file (default: the newest backup).")
+    ] = None,
+    env_file: EnvFileOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Really replace the database's contents.")] = False,
+    force: Annotated[bool, typer.Option(help="Even while releases run on this environment.")] = False,
+) -> None:
+    """Replace DATABASE_URL's contents with a backup (one transaction); asks for --yes."""
+    from hotel_agent.ops.deploy.backup import list_backups
+
+    deployer = _deployer(config)
+    chosen = backup or next(reversed(list_backups(deployer.config.backup_dir)), None)
+    if chosen is None:
+        typer.echo(f"error: no backup in {deployer.config.backup_dir}", err=True)
+        raise typer.Exit(1)
+    if not yes:
+        typer.echo(f"would replace the database with {chosen}; run again with --yes (make restore YES=1)")
+        raise typer.Exit(2)
+    try:
+        typer.echo(deployer.restore(_database_holder(env_file), chosen, force=force))
     except DeployError as exc:
         raise _fail(exc) from None
 

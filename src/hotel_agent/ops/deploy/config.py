@@ -40,6 +40,9 @@ class DeployConfig(BaseModel):
     start_timeout_seconds: float = Field(default=120.0, gt=0)
     stop_timeout_seconds: float = Field(default=45.0, gt=0)
     nginx: str = "nginx"  # the binary
+    # pg_dump before every `deploy` and `canary` (ops/deploy/backup.py); production: on.
+    backup_before_deploy: bool = False
+    backups_keep: int = Field(default=20, ge=0)  # newest backups kept (0: all)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     # Routes left out of error rate and latency (probes and scrapes are not guest traffic).
     ignored_routes: list[str] = Field(default=["/health/live", "/health/ready", "/metrics"])
@@ -54,6 +57,10 @@ class DeployConfig(BaseModel):
     @property
     def state_dir(self) -> Path:
         return self.directory / self.environment
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.state_dir / "backups"
 
     @property
     def listen_port(self) -> int:

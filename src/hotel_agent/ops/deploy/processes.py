@@ -46,6 +46,18 @@ def release_env(release: Release) -> dict[str, str]:
     return env
 
 
+def database_url(release: Release) -> str:
+    """DATABASE_URL as the release's processes will see it (environment, env file, then its .env)."""
+    env = release_env(release)
+    if env.get("DATABASE_URL"):
+        return env["DATABASE_URL"]
+    dotenv = Path(release.directory) / ".env"
+    url = dotenv_values(dotenv).get("DATABASE_URL") if dotenv.exists() else None
+    if not url:
+        raise DeployError(f"release {release.name} has no DATABASE_URL (env file or environment)")
+    return url
+
+
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

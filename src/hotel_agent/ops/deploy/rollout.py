@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hotel_agent.ops.deploy import analysis, nginx
+from hotel_agent.ops.deploy import analysis, backup, nginx
 from hotel_agent.ops.deploy.config import DeployConfig
 from hotel_agent.ops.deploy.metrics import ReleaseWindow, scrape, window
 from hotel_agent.ops.deploy.processes import (
     DeployError,
+    database_url,
     instance_ready,
     migrate,
     start_release,
@@ -73,6 +74,7 @@ class Deployer:
             if state.canary is not None:
                 raise DeployError(f"canary {state.canary.name} is running: promote it or roll it back first")
             release = Release(name=name, directory=str(directory.resolve()), env_file=_path(env_file))
+            self._backup_before(release)
             self.echo(f"migrating for {name}: {migrate(release)}")
             start_release(
                 self.config, release, state.used_ports(), self.config.web_instances, self.config.workers
@@ -100,6 +102,7 @@ class Deployer:
                 raise DeployError(f"canary {state.canary.name} is running: promote it or roll it back first")
             if state.canary is None:
                 release = Release(name=name, directory=str(directory.resolve()), env_file=_path(env_file))
+                self._backup_before(release)
                 self.echo(f"migrating for {name}: {migrate(release)}")
                 start_release(
                     self.config,
@@ -112,6 +115,34 @@ class Deployer:
             else:
                 self._switch(state, stable=state.stable, canary=state.canary, weight=weight, started=None)
             self.echo(f"canary {name} takes {weight}% of requests")
+
+    # --- backups --------------------------------------------------------------------------------
+
+    def _backup_before(self, release: Release) -> None:
+        """With `backup_before_deploy`: pg_dump before the release's migrations; a failure stops here."""
+        if self.config.backup_before_deploy:
+            path = self.backup(release, label=f"before-{release.name}")
+            self.echo(f"backed up the database to {path}")
+
+    def backup(self, release: Release, label: str = "") -> Path:
+        return backup.backup(
+            database_url(release),
+            self.config.backup_dir,
+            self.config.environment,
+            label=label,
+            keep=self.config.backups_keep,
+        )
+
+    def restore(self, release: Release, dump: Path, force: bool = False) -> str:
+        """Replace the database with a backup; refused while releases run here unless `force`."""
+        with self._locked() as state:
+            running = [r.name for r in (state.stable, state.canary) if r is not None]
+            if running and not force:
+                raise DeployError(
+                    f"releases run on {self.config.environment} ({', '.join(running)}): "
+                    "`make deploy-down` first, or force it"
+                )
+            return backup.restore(database_url(release), dump)
 
     def _switch(
         self,
