@@ -153,7 +153,8 @@ async def start_components(
             _closing(stack, "graph_http", graph_http.aclose)
             whatsapp = await start_whatsapp(
                 settings,
-                resources,
+                resources.engine,
+                resources.state,
                 conversation,
                 http=graph_http,
                 run_worker=role is Role.WORKER or settings.queue_in_process_worker,

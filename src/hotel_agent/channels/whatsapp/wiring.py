@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import httpx
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hotel_agent.channels.whatsapp import metrics, tasks
 from hotel_agent.channels.whatsapp.client import GraphApiClient
@@ -27,9 +27,9 @@ from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.db import create_engine, create_sessionmaker, write_engine
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.kit.failpoints import Failpoints
+from hotel_agent.kit.state import StateBackend
 from hotel_agent.ops.runtime_metrics import RuntimeSampler
 from hotel_agent.queue import JobQueue, worker_identity
-from hotel_agent.resources import Resources
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,8 @@ def build_client(settings: Settings, http: httpx.AsyncClient) -> GraphApiClient:
 @dataclass
 class WhatsAppChannel:
     settings: Settings
-    resources: Resources
+    # Reads for the sweep (the channel's writes use their own write-locking sessionmaker).
+    sessionmaker: async_sessionmaker[AsyncSession]
     intake: WebhookIntake
     queue: JobQueue
     client: GraphApiClient
@@ -67,7 +68,7 @@ class WhatsAppChannel:
             0.0 if not self._started_sweep and not self.queue.durable else self.settings.queue_stalled_seconds
         )
         self._started_sweep = True
-        async with self.resources.sessionmaker() as session:
+        async with self.sessionmaker() as session:
             repo = WhatsAppRepository(session)
             guests = await repo.guests_with_unfinished(now - timedelta(seconds=grace))
             stats = await repo.queue_stats()
@@ -91,7 +92,8 @@ class WhatsAppChannel:
 
 async def start_whatsapp(
     settings: Settings,
-    resources: Resources,
+    engine: AsyncEngine,
+    state: StateBackend,
     conversation: ConversationComponents,
     *,
     http: httpx.AsyncClient,
@@ -101,20 +103,20 @@ async def start_whatsapp(
 ) -> WhatsAppChannel:
     # Every transaction here writes; on SQLite they take the write lock at BEGIN (a read-then-write
     # transaction that has to upgrade its lock fails at once instead of waiting).
-    sessionmaker = create_sessionmaker(write_engine(resources.engine))
+    write_sessionmaker = create_sessionmaker(write_engine(engine))
     queue = JobQueue(settings, [tasks.register])
     client = build_client(settings, http)
     failpoints = Failpoints(settings.failpoints, settings.failpoints_dir)
     sender = OutboxSender(
         settings=settings,
-        sessionmaker=sessionmaker,
+        sessionmaker=write_sessionmaker,
         client=client,
         failpoints=failpoints,
         clock=clock,
     )
     processor = MessageProcessor(
         settings=settings,
-        sessionmaker=sessionmaker,
+        sessionmaker=write_sessionmaker,
         conversation=conversation,
         sender=sender,
         client=client,
@@ -122,14 +124,14 @@ async def start_whatsapp(
         clock=clock,
         owner_prefix=worker_identity(),
     )
-    jobs = ChannelJobs(queue, sessionmaker)
+    jobs = ChannelJobs(queue, write_sessionmaker)
     # PostgreSQL: messages take the one-statement path, on a small pool of their own (one per lane).
     lanes = settings.whatsapp_intake_lanes
     message_engine = create_engine(settings, pre_ping=False, pool_size=lanes) if queue.durable else None
-    writer = IntakeWriter(sessionmaker, jobs, message_engine=message_engine, lanes=lanes)
+    writer = IntakeWriter(write_sessionmaker, jobs, message_engine=message_engine, lanes=lanes)
     channel = WhatsAppChannel(
         settings=settings,
-        resources=resources,
+        sessionmaker=create_sessionmaker(engine),
         intake=WebhookIntake(settings, writer),
         message_engine=message_engine,
         queue=queue,
@@ -142,7 +144,7 @@ async def start_whatsapp(
     try:
         if run_worker:
             queue.start_worker({tasks.CONTEXT_KEY: processor}, concurrency=concurrency)
-        channel.runtime = RuntimeSampler(engine=resources.engine, state=resources.state)
+        channel.runtime = RuntimeSampler(engine=engine, state=state)
         queue.start_maintenance([channel.runtime.sample, channel.sweep])
     except BaseException:
         # Started halfway: stop what did start (the caller only closes a channel it got back).
