@@ -5,13 +5,14 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench clean eval-blind eval-dev dev-known-failures monitoring-tools \
+.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench load-test clean eval-blind eval-dev dev-known-failures monitoring-tools \
 	deploy health canary-deploy canary-diff canary-promote rollback deploy-down backup restore
 
 help:
 	@echo "make run    install, migrate, seed the demo hotel and serve on http://$(HOST):$(PORT)"
 	@echo "make test   the whole test suite (uses PostgreSQL and Redis on loopback)"
 	@echo "make lint   ruff + mypy + import layers;  make bench   benchmarks"
+	@echo "make load-test SCENARIO=normal|peak|spike|soak [DURATION=5m] [HOST=url] [PMS=qloapps] [CHANNEL=rest]"
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -78,6 +79,22 @@ format: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || echo "wrk unavailable: bench_whatsapp uses a Python load generator"
 	$(UV) run python benchmarks/run_all.py
+
+# The plan's load scenarios (docs/load-testing.md). Without HOST: a local stack (2 web + 2 worker
+# processes, PostgreSQL, Redis, fake Graph API) and the short length; with HOST: that deployment, full length.
+SCENARIO ?= normal
+DURATION ?=
+PMS ?= local
+CHANNEL ?= whatsapp
+LENGTH ?=
+GRAPH_URL ?=
+METRICS_URLS ?=
+LOAD_ARGS ?=
+load-test: install
+	$(UV) run python -m tests.load.run --scenario $(SCENARIO) --pms $(PMS) --channel $(CHANNEL) \
+	  $(if $(DURATION),--duration $(DURATION)) $(if $(LENGTH),--length $(LENGTH)) \
+	  $(if $(filter-out 127.0.0.1,$(HOST)),--host $(HOST)) $(if $(GRAPH_URL),--graph-url $(GRAPH_URL)) \
+	  $(if $(METRICS_URLS),--metrics-urls $(METRICS_URLS)) $(LOAD_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -1,4 +1,4 @@
-"""Process gauges: DB pool in use, Redis reachability, resident memory."""
+"""Process gauges: DB pool in use, Redis reachability and memory, resident memory."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ async def test_pool_in_use_redis_up_and_memory(postgres_url: str, redis_url: str
         assert gauge("hotel_agent_db_pool_in_use") == 0
         assert gauge("hotel_agent_db_pool_size") == 3
         assert gauge("hotel_agent_redis_up") == 1
+        redis_info = await resources.state.client.info("memory")  # type: ignore[attr-defined]
+        redis_memory = gauge("hotel_agent_redis_used_memory_bytes")
+        assert redis_memory is not None
+        # The server's own figure, read a moment later (other clients may write in between).
+        assert 0.5 * redis_info["used_memory"] < redis_memory < 2 * redis_info["used_memory"]
         memory = gauge("hotel_agent_process_resident_memory_bytes")
         assert memory is not None
         assert 10_000_000 < memory < 20_000_000_000

@@ -12,7 +12,9 @@ the app secret and carrying `biz_opaque_callback_data`, posted back to the app.
 Control endpoints, outside the Graph API paths:
 
     GET  /__fake__/requests            every request received: {path, body, outcome, status, wamid}
-    GET  /__fake__/messages            accepted messages (?to=<wa_id>)
+    GET  /__fake__/messages            accepted messages (?to=<wa_id>); ?after=N: only those after the
+                                        first N (each carries its `index`), &wait=S: long-poll up to S
+                                        seconds until there is one (a load test reads replies this way)
     GET  /__fake__/wait?count=N        long-poll until N messages were accepted (&timeout=seconds)
     POST /__fake__/config              {"webhook_url", "app_secret", "statuses", "status_delay_ms",
                                         "closed_windows", "reengagement": "async"|"sync", "latency_ms",
@@ -158,6 +160,7 @@ class FakeGraphApi:
                 )
             wamid = f"wamid.FAKE{next(self._ids):08d}{uuid.uuid4().hex[:8].upper()}"
             message = {
+                "index": len(self.messages),
                 "wamid": wamid,
                 "to": to,
                 "type": body["type"],
@@ -326,7 +329,14 @@ def create_app(fake: FakeGraphApi) -> Starlette:
 
     async def list_messages(request: Request) -> Response:
         to = request.query_params.get("to")
-        return JSONResponse([m for m in fake.messages if to is None or m["to"] == to])
+        try:
+            after = max(0, int(request.query_params.get("after", "0")))
+            wait_seconds = min(60.0, max(0.0, float(request.query_params.get("wait", "0"))))
+        except ValueError:
+            return JSONResponse({"error": "after must be an integer, wait a number"}, status_code=400)
+        if wait_seconds and len(fake.messages) <= after:
+            await fake.wait_for(after + 1, wait_seconds)
+        return JSONResponse([m for m in fake.messages[after:] if to is None or m["to"] == to])
 
     async def wait(request: Request) -> Response:
         count = int(request.query_params.get("count", "1"))

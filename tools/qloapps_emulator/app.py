@@ -7,9 +7,13 @@ Same URLs (`/api/...` and `/webservice/dispatcher.php?url=...`), auth (Basic wit
 
 Admin switches, outside `/api`:
 
-    GET/POST/DELETE /__emulator__/faults   {"latency_ms", "error_rate", "status", "timeout",
+    GET/POST/DELETE /__emulator__/faults   {"latency_ms", "latency_max_ms", "error_rate", "status", "timeout",
                                             "down", "hang_after_commit", "hang_seconds",
                                             "shop_domain"}
+
+`latency_max_ms` above `latency_ms` draws each request's added latency uniformly from that range (a
+real QloApps answers in 50-150 ms, not in a fixed time); `error_rate` is the share of requests answered
+with `status` (and no body) before any work is done.
 
 `shop_domain` ("host[:port]") makes the emulator behave like a QloApps whose shop domain is set: a
 request whose Host header is not exactly that domain gets a 302 to the same path on it, as a live
@@ -90,6 +94,7 @@ class RawResponse(Response):
 @dataclass
 class Faults:
     latency_ms: int = 0
+    latency_max_ms: int = 0  # > latency_ms: uniform in [latency_ms, latency_max_ms]
     error_rate: float = 0.0
     status: int = 500
     timeout: bool = False
@@ -218,9 +223,10 @@ class Emulator:
         api_key: str = DEFAULT_API_KEY,
         clock: Callable[[], datetime] = datetime.now,
         seed: int = 1,
+        rooms_per_type: int = 0,
     ) -> None:
         self.api_key = api_key
-        self.store = Store(clock=clock, seed=seed)
+        self.store = Store(clock=clock, seed=seed, rooms_per_type=rooms_per_type)
         self.faults = Faults()
         self.requests: Counter[str] = Counter()
         self._random = random.Random(seed)
@@ -262,7 +268,9 @@ class Emulator:
             )
         if faults.timeout:
             await asyncio.sleep(faults.hang_seconds)
-        if faults.latency_ms:
+        if faults.latency_max_ms > faults.latency_ms:
+            await asyncio.sleep(self._random.uniform(faults.latency_ms, faults.latency_max_ms) / 1000)
+        elif faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.error_rate and self._random.random() < faults.error_rate:
             headers = {"Retry-After": "1"} if faults.status == 429 else {}

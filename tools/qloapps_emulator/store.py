@@ -112,19 +112,43 @@ class Order:
         return self.states[-1][0] if self.states else STATE_AWAITING_PAYMENT
 
 
+def _sized(rooms: list[dict[str, Any]], per_type: int) -> list[dict[str, Any]]:
+    """The recorded rooms, plus copies numbered on from the last of each type up to `per_type` each."""
+    result = list(rooms)
+    next_id = max(room["id"] for room in rooms) + 1
+    for type_id in sorted({room["id_product"] for room in rooms}):
+        own = [room for room in rooms if room["id_product"] == type_id]
+        prefix, _, last = own[-1]["room_num"].rpartition("-")
+        for extra in range(per_type - len(own)):
+            result.append(
+                {**own[-1], "id": next_id, "room_num": f"{prefix}-{int(last) + 1 + extra}", "floor": ""}
+            )
+            next_id += 1
+    return result
+
+
 class Store:
     """All emulated data; `reset()` returns to the recorded demo state."""
 
-    def __init__(self, clock: Callable[[], datetime] = datetime.now, seed: int = 1) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] = datetime.now, seed: int = 1, rooms_per_type: int = 0
+    ) -> None:
         self.clock = clock
         self.seed = seed
+        # 0: the recorded five rooms per type. More: a bigger hotel of the same shape (load tests size
+        # the inventory so a run never sells out, docs/load-testing.md).
+        self.rooms_per_type = rooms_per_type
         self.reset()
 
     def reset(self) -> None:
         self.random = random.Random(self.seed)
         self.hotel: dict[str, Any] = load("hotel_1.json")["hotel"]
         self.hotel_room_types: list[dict[str, Any]] = load("hotel_room_types.json")["hotel_room_types"]
-        self.rooms: list[dict[str, Any]] = load("hotel_rooms.json")["rooms"]
+        self.rooms: list[dict[str, Any]] = _sized(load("hotel_rooms.json")["rooms"], self.rooms_per_type)
+        for link in self.hotel_room_types:
+            link["associations"]["hotel_rooms"] = [
+                {"id": room["id"]} for room in self.rooms if room["id_product"] == link["id_product"]
+            ]
         self.currencies: list[dict[str, Any]] = load("currencies.json")["currencies"]
         self.order_states: list[dict[str, Any]] = load("order_states.json")["order_states"]
         self.room_types: dict[int, dict[str, Any]] = self._room_types()

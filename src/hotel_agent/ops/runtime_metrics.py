@@ -1,6 +1,6 @@
 """Process-level gauges sampled periodically in every web and worker process (docs/metrics.md).
 
-DB pool connections in use, Redis reachability and resident memory. In multiprocess mode (`serve
+DB pool connections in use, Redis reachability and memory, and resident memory. In multiprocess mode (`serve
 --workers N`) each gauge is combined over the live processes of one target: pool and memory are summed,
 Redis is the minimum (0 as soon as one process cannot reach it). `close()` marks the process dead so its
 samples stop counting.
@@ -41,6 +41,11 @@ PROCESS_MEMORY = Gauge(
     "Resident memory of the target's processes (summed over them).",
     multiprocess_mode="livesum",
 )
+REDIS_MEMORY = Gauge(
+    "hotel_agent_redis_used_memory_bytes",
+    "Memory the Redis server uses (INFO used_memory; the whole server, every app on it; max over processes).",
+    multiprocess_mode="livemax",
+)
 PING_TIMEOUT_SECONDS = 2.0
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -75,6 +80,13 @@ class RuntimeSampler:
                 REDIS_UP.set(0)
             else:
                 REDIS_UP.set(1)
+                try:
+                    used = await asyncio.wait_for(self._state.memory_used_bytes(), PING_TIMEOUT_SECONDS)
+                except Exception as exc:
+                    log.warning("redis.info_failed", error=type(exc).__name__)
+                else:
+                    if used is not None:
+                        REDIS_MEMORY.set(used)
 
     def close(self) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -85,5 +85,9 @@ class StateBackend(abc.ABC):
     async def ping(self) -> None:
         """Raise when the backend is unreachable."""
 
+    async def memory_used_bytes(self) -> int | None:
+        """Memory the backend's server uses (bytes), when it can tell; None for in-process state."""
+        return None
+
     @abc.abstractmethod
     async def close(self) -> None: ...

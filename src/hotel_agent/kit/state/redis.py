@@ -145,5 +145,11 @@ class RedisStateBackend(StateBackend):
     async def ping(self) -> None:
         await self._redis.ping()
 
+    async def memory_used_bytes(self) -> int | None:
+        # The whole server's `used_memory`: shared by every app (and key prefix) on that Redis.
+        info = await self._redis.info("memory")
+        used = info.get("used_memory")
+        return int(used) if used is not None else None
+
     async def close(self) -> None:
         await self._redis.aclose()
