@@ -287,7 +287,6 @@ class Guest(FastHttpUser):
         turn = Turn(guest, message["id"], conversation.flow, conversation.language, step, time.time())
         waiter = gevent.event.Event()
         RUN.waiting[guest] = waiter
-        RUN.ledger.sent(turn)
         started = time.perf_counter()
         try:
             with self.client.post(
@@ -298,6 +297,8 @@ class Guest(FastHttpUser):
                 turn.acked = response.status_code == 200
                 if not turn.acked:
                     response.failure(f"{response.status_code}: {(response.text or '')[:200]}")
+            # Recorded once answered: a user stopped by the end of the run mid-request sent nothing.
+            RUN.ledger.sent(turn)
             if not turn.acked:
                 return None
             deadline = turn.sent_at + self.options.reply_timeout
@@ -323,7 +324,6 @@ class Guest(FastHttpUser):
     ) -> list[str] | None:
         wamid = f"load-{uuid.uuid4().hex}"
         turn = Turn(guest, wamid, conversation.flow, conversation.language, step, time.time())
-        RUN.ledger.sent(turn)
         payload = {"conversation_id": f"wa-{guest}", "text": text, "message_id": wamid}
         started = time.perf_counter()
         with self.client.post(
@@ -332,6 +332,7 @@ class Guest(FastHttpUser):
             turn.status = response.status_code or None
             turn.ack_ms = (time.perf_counter() - started) * 1000
             turn.acked = response.status_code == 200
+            RUN.ledger.sent(turn)
             if not turn.acked:
                 response.failure(f"{response.status_code}: {(response.text or '')[:200]}")
                 return None
