@@ -10,13 +10,15 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotel_agent import __version__
 from hotel_agent.admin import endpoints as admin_endpoints
+from hotel_agent.admin_ui.app import create_admin_ui
+from hotel_agent.admin_ui.rendering import BASE_PATH as ADMIN_UI_PATH
 from hotel_agent.channels.whatsapp import endpoints as whatsapp_endpoints
 from hotel_agent.components import Role, start_components
 from hotel_agent.config import Settings, get_settings
@@ -133,6 +135,16 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
     app.include_router(template_endpoints.router)
     app.include_router(whatsapp_endpoints.router)
     app.include_router(whatsapp_endpoints.signed_router)
+    # The admin panel (HTML) under /admin/ui, beside the JSON API's /admin/... routes (admin_ui/app.py says
+    # why); it shares the app's state, so its pages reach the same components through hotel_agent.deps.
+    admin_ui = create_admin_ui()
+    admin_ui.state = app.state
+    app.mount(ADMIN_UI_PATH, admin_ui)
+
+    @app.get("/admin", include_in_schema=False)
+    async def admin_home() -> RedirectResponse:
+        return RedirectResponse(ADMIN_UI_PATH + "/", status_code=307)
+
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     admin_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    # The admin UI's session (a cookie naming a server-side session): signed out after this long.
+    admin_session_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
 
     languages: list[str] = Field(default_factory=lambda: ["en", "es", "pt"])
     nlu_model_dir: Path = Path("var/models")

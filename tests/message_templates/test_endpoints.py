@@ -119,7 +119,7 @@ async def test_errors_say_what_is_wrong(client: httpx.AsyncClient) -> None:
     assert "line 2: 'nmae' is used but not declared in `variables`" in body["detail"]
     assert body["problems"][0] == {
         "kind": "unknown_variable",
-        "message": "'nmae' is used but not declared in `variables`",
+        "message": "'nmae' is used but not declared in `variables`; did you mean 'name'?",
         "line": 2,
     }
     syntax = await client.put(f"{base}/versions", json={"content": "{% for x in %}"}, headers=editor)

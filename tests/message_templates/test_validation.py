@@ -35,8 +35,14 @@ def test_unknown_variables_are_reported_with_their_line() -> None:
     text = "Hello {{ name }}\n{% for room in rooms %}{{ room }} {{ nigths }}{% endfor %}\n{{ name }}"
     report = validate_entry("t", text, ["name", "nights"], None, "en")
     assert report.problems == (
-        ValidationProblem("unknown_variable", "'nigths' is used but not declared in `variables`", 2),
-        ValidationProblem("unknown_variable", "'rooms' is used but not declared in `variables`", 2),
+        ValidationProblem(
+            "unknown_variable",
+            "'nigths' is used but not declared in `variables`; did you mean 'nights'?",
+            2,
+        ),
+        ValidationProblem(
+            "unknown_variable", "'rooms' is used but not declared in `variables` (declared: name, nights)", 2
+        ),
     )
     assert report.rendered is None  # no sample, nothing rendered
 

@@ -118,7 +118,11 @@ async def test_saving_rejects_what_is_wrong_saying_what_and_where(service: Templ
         await add_version(service, detail.id, "Hi {{ name }},\nyour room: {{ rooom }}")
     assert unknown.value.status_code == 422
     assert unknown.value.extra["problems"] == [
-        {"kind": "unknown_variable", "message": "'rooom' is used but not declared in `variables`", "line": 2},
+        {
+            "kind": "unknown_variable",
+            "message": "'rooom' is used but not declared in `variables` (declared: name)",
+            "line": 2,
+        },
         {"kind": "render", "message": "undefined variable: 'rooom' is undefined", "line": 2},
     ]
     assert "line 2: 'rooom' is used but not declared" in unknown.value.detail

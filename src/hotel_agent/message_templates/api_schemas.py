@@ -169,6 +169,16 @@ class WordChangeOut(BaseModel):
     text: str
 
 
+class SideBySideRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    op: Literal["equal", "delete", "insert", "replace"]
+    old: str | None
+    new: str | None
+    old_number: int | None
+    new_number: int | None
+
+
 class VersionDiff(BaseModel):
     a: int
     b: int
@@ -176,6 +186,9 @@ class VersionDiff(BaseModel):
     unified: str
     word_diff: str = Field(description="[-removed-]{+added+}")
     words: list[WordChangeOut]
+    side_by_side: list[SideBySideRowOut] = Field(
+        default_factory=list, description="Both texts line by line, changed lines facing each other."
+    )
 
 
 class ProblemOut(BaseModel):

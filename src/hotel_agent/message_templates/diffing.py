@@ -57,3 +57,42 @@ def _append(changes: list[WordChange], op: WordOp, text: str) -> None:
         changes[-1] = WordChange(op, changes[-1].text + text)
     else:
         changes.append(WordChange(op, text))
+
+
+@dataclass(frozen=True, slots=True)
+class SideBySideRow:
+    """One line of a two-column diff: `old` and/or `new` (None where the other side has no line)."""
+
+    op: Literal["equal", "delete", "insert", "replace"]
+    old: str | None
+    new: str | None
+    old_number: int | None
+    new_number: int | None
+
+
+def side_by_side(old: str, new: str) -> list[SideBySideRow]:
+    """Both texts line by line, aligned: changed lines face each other, added or removed ones face a gap."""
+    before, after = old.splitlines(), new.splitlines()
+    rows: list[SideBySideRow] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        span = max(a_end - a_start, b_end - b_start)
+        for offset in range(span):
+            a, b = a_start + offset, b_start + offset
+            left = before[a] if a < a_end else None
+            right = after[b] if b < b_end else None
+            kind = (
+                op
+                if op != "replace" or (left is not None and right is not None)
+                else ("delete" if right is None else "insert")
+            )
+            rows.append(
+                SideBySideRow(
+                    kind,
+                    left,
+                    right,
+                    a + 1 if left is not None else None,
+                    b + 1 if right is not None else None,
+                )
+            )
+    return rows

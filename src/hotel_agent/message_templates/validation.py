@@ -11,6 +11,7 @@ A report lists every problem found, each with a line number where one applies:
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,7 +75,8 @@ def validate_entry(
     except TemplateRenderError as exc:  # compile-time failures such as an unknown filter
         return ValidationReport(key, tag, (ValidationProblem("syntax", exc.reason, exc.line),))
 
-    problems = _unknown_variables(tree, set(variables) | environment.globals.keys())
+    declared = set(variables)
+    problems = _unknown_variables(tree, declared | environment.globals.keys(), declared)
     rendered = None
     if sample is not None:
         formatter = _formatter(tag, currency, timezone)
@@ -125,18 +127,27 @@ def validate_catalog(
     return reports
 
 
-def _unknown_variables(tree: nodes.Template, known: set[str]) -> list[ValidationProblem]:
+def _unknown_variables(tree: nodes.Template, known: set[str], declared: set[str]) -> list[ValidationProblem]:
     unknown = meta.find_undeclared_variables(tree) - known
     first_line: dict[str, int] = {}
     for name in tree.find_all(nodes.Name):
         if name.name in unknown and name.ctx == "load":
             first_line.setdefault(name.name, name.lineno)
     return [
-        ValidationProblem(
-            "unknown_variable", f"{name!r} is used but not declared in `variables`", first_line.get(name)
-        )
+        ValidationProblem("unknown_variable", _unknown_message(name, declared), first_line.get(name))
         for name in sorted(unknown)
     ]
+
+
+def _unknown_message(name: str, declared: set[str]) -> str:
+    """Names the closest declared variable, since most unknown names are typos of one."""
+    message = f"{name!r} is used but not declared in `variables`"
+    close = difflib.get_close_matches(name, sorted(declared), n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    elif declared:
+        message += f" (declared: {', '.join(sorted(declared))})"
+    return message
 
 
 @lru_cache(maxsize=8)

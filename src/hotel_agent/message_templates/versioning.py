@@ -24,6 +24,7 @@ from hotel_agent.message_templates.api_schemas import (
     PreviewOut,
     PreviewRequest,
     ProblemOut,
+    SideBySideRowOut,
     TemplateCreate,
     TemplateDetail,
     TemplateHistory,
@@ -34,7 +35,7 @@ from hotel_agent.message_templates.api_schemas import (
     VersionOut,
     WordChangeOut,
 )
-from hotel_agent.message_templates.diffing import render_word_diff, unified_diff, word_diff
+from hotel_agent.message_templates.diffing import render_word_diff, side_by_side, unified_diff, word_diff
 from hotel_agent.message_templates.errors import (
     NoSuchTemplateError,
     NoSuchVersionError,
@@ -301,6 +302,9 @@ class TemplateVersionService:
             unified=unified_diff(old.content, new.content, f"{template.key}@{a}", f"{template.key}@{b}"),
             word_diff=render_word_diff(changes),
             words=[WordChangeOut(op=change.op, text=change.text) for change in changes],
+            side_by_side=[
+                SideBySideRowOut.model_validate(row) for row in side_by_side(old.content, new.content)
+            ],
         )
 
     async def preview(self, template_id: int, request: PreviewRequest) -> PreviewOut:
@@ -332,6 +336,44 @@ class TemplateVersionService:
             context="given" if request.context is not None else "sample",
             problems=[ProblemOut(kind=p.kind, message=p.message, line=p.line) for p in report.problems],
         )
+
+    async def inspect(
+        self,
+        template_id: int,
+        content: str,
+        *,
+        language: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> ValidationReport:
+        """Every problem of unsaved `content` and its rendering (with the sample, or `context`); never raises
+        for bad text. The admin UI's live preview: what saving would say, before saving."""
+        template = await self._template(template_id)
+        return self.validate(template, content, language or template.language, context)
+
+    async def inspect_new(
+        self, data: TemplateCreate, context: Mapping[str, Any] | None = None
+    ) -> ValidationReport:
+        """`inspect` for a template not created yet (its variables and sample as `create_template` would
+        take them: given, or borrowed from the key in another language)."""
+        siblings = await self.templates.list_for_keys([data.key])
+        reference = next((t for t in siblings if t.language == self.options.default_language), None) or next(
+            iter(siblings), None
+        )
+        variables = (
+            data.variables if data.variables is not None else (reference.variables if reference else [])
+        )
+        sample = (
+            to_json(data.sample) if data.sample is not None else (reference.sample if reference else None)
+        )
+        draft = Template(
+            key=data.key,
+            language=data.language,
+            category=data.category,
+            variables=list(variables or []),
+            sample=sample,
+            max_length=data.max_length,
+        )
+        return self.validate(draft, data.content, data.language, context)
 
     # Helpers
 

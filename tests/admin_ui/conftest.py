@@ -1,0 +1,45 @@
+"""The admin panel's tests run the whole app (lifespan included) on SQLite and PostgreSQL.
+
+They get databases of their own (per module): they change live templates such as `greeting.welcome`,
+which the conversation tests on the shared databases read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from hotel_agent.migrations import upgrade
+from tests.channels.whatsapp.cluster import fresh_database
+from tests.conftest import _seed, make_settings, running_app
+from tests.services import require_postgres
+
+
+@pytest.fixture(scope="module")
+def ui_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('ui-db') / 'hotel_agent.db'}"
+    upgrade(url)
+    asyncio.run(_seed(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def ui_postgres_url() -> Iterator[str]:
+    require_postgres()
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    name = "ui_sqlite_url" if request.param == "sqlite" else "ui_postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(make_settings(database_url)) as app_client:
+        yield app_client
