@@ -14,12 +14,8 @@ from typing import Any
 import orjson
 from starlette.datastructures import FormData
 
-from hotel_agent.channels.whatsapp.outbound import (
-    MAX_BUTTON_TITLE,
-    MAX_INTERACTIVE_BODY,
-    MAX_ROW_TITLE,
-    MAX_TEXT,
-)
+from hotel_agent.channels.whatsapp.outbound import MAX_INTERACTIVE_BODY, MAX_TEXT
+from hotel_agent.conversation.replies import MAX_BUTTON_TITLE, MAX_ROW_TITLE
 from hotel_agent.message_templates.samples import revive
 
 CONTEXT_PREFIX = "ctx."
