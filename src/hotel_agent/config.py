@@ -154,7 +154,8 @@ class Settings(BaseSettings):
     queue_wedged_seconds: float = Field(default=60.0, gt=0)
     queue_restart_backoff_seconds: float = Field(default=0.5, gt=0)
     queue_restart_backoff_max_seconds: float = Field(default=30.0, gt=0)
-    # Testing only: "name" or "name@key" points where a worker kills itself (kit/failpoints.py).
+    # Testing only: "name" / "name@key" points where a worker kills itself, "name=error" where it raises
+    # (kit/failpoints.py).
     failpoints: list[str] = Field(default_factory=list)
     failpoints_dir: Path | None = None
 
