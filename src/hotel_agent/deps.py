@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hotel_agent.channels.whatsapp.service.staff_replies import StaffReplies
 from hotel_agent.channels.whatsapp.wiring import WhatsAppChannel
 from hotel_agent.components import Components
 from hotel_agent.config import Settings
@@ -90,6 +91,10 @@ async def get_channel(components: ComponentsDep) -> WhatsAppChannel:
     return components.whatsapp
 
 
+async def get_staff_replies(channel: Annotated[WhatsAppChannel, Depends(get_channel)]) -> StaffReplies:
+    return channel.staff_replies
+
+
 async def get_readiness(components: ComponentsDep) -> ReadinessChecker:
     return components.readiness
 
@@ -124,6 +129,7 @@ HandoffsDep = Annotated[StaffQueue, Depends(get_handoffs)]
 NluServiceDep = Annotated[NluService, Depends(get_nlu_service)]
 TemplateRuntimeDep = Annotated[TemplateRuntime, Depends(get_template_runtime)]
 ChannelDep = Annotated[WhatsAppChannel, Depends(get_channel)]
+StaffRepliesDep = Annotated[StaffReplies, Depends(get_staff_replies)]
 ReadinessDep = Annotated[ReadinessChecker, Depends(get_readiness)]
 LifecycleDep = Annotated[Lifecycle, Depends(get_lifecycle)]
 # scope="function": the commit runs when the handler returns, before the response is sent.

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from tools.fake_graph_api.server import RunningFake, running_fake
 
 from hotel_agent.migrations import upgrade
 from tests.channels.whatsapp.cluster import fresh_database
@@ -43,3 +44,17 @@ def database_url(request: pytest.FixtureRequest) -> str:
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with running_app(make_settings(database_url)) as app_client:
         yield app_client
+
+
+@pytest.fixture(scope="session")
+def fake_graph() -> Iterator[RunningFake]:
+    with running_fake() as running:
+        yield running
+
+
+@pytest.fixture
+def fake(fake_graph: RunningFake) -> RunningFake:
+    """The fake Graph API, emptied, sending no status webhooks."""
+    fake_graph.fake.reset()
+    fake_graph.fake.config.statuses = []
+    return fake_graph

@@ -20,7 +20,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 async def make_user(client: httpx.AsyncClient, role: AdminRole = AdminRole.EDITOR) -> str:
     username = f"ui-{role.value}-{uuid.uuid4().hex[:6]}"
     resources = client.app.state.components.resources  # type: ignore[attr-defined]
-    async with session_scope(resources.sessionmaker) as session:
+    async with session_scope(resources.write_sessionmaker) as session:
         await create_admin_user(session, username, PASSWORD, role)
     return username
 

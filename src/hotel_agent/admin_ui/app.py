@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotel_agent.admin_ui.errors import SignInRequiredError
 from hotel_agent.admin_ui.rendering import BASE_PATH, render, safe_next
-from hotel_agent.admin_ui.routes import auth, templates
+from hotel_agent.admin_ui.routes import audit, auth, inbox, templates, users
 from hotel_agent.errors import HotelAgentError
 
 log = structlog.get_logger("hotel_agent.admin_ui")
@@ -112,6 +112,9 @@ def create_admin_ui() -> FastAPI:
     ui.mount("/static", StaticFiles(packages=[("hotel_agent.admin_ui", "static")]), name="static")
     ui.include_router(auth.router)
     ui.include_router(templates.router)
+    ui.include_router(inbox.router)
+    ui.include_router(audit.router)
+    ui.include_router(users.router)
 
     @ui.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

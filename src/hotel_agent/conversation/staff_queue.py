@@ -75,12 +75,17 @@ class StaffQueue:
             if existing is not None:
                 existing.last_message = text[:4000]
 
-    async def list_open(self) -> list[HandoffOut]:
+    async def list_open(self, *, newest_first: bool = False) -> list[HandoffOut]:
+        order = (Handoff.created_at.desc(), Handoff.id.desc()) if newest_first else (Handoff.created_at,)
         async with self._sessionmaker() as session:
-            rows = await session.execute(
-                select(Handoff).where(Handoff.status == "open").order_by(Handoff.created_at)
-            )
+            rows = await session.execute(select(Handoff).where(Handoff.status == "open").order_by(*order))
             return [HandoffOut.model_validate(row) for row in rows.scalars()]
+
+    async def get_open(self, conversation_id: str) -> HandoffOut | None:
+        """The conversation's open handoff, if staff have it."""
+        async with self._sessionmaker() as session:
+            handoff = await self._open_for(session, conversation_id)
+            return HandoffOut.model_validate(handoff) if handoff is not None else None
 
     async def release(self, conversation_id: str, staff: str) -> HandoffOut:
         """Staff are done: the bot answers this conversation again."""

@@ -247,6 +247,15 @@ class TemplateAuditRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def latest(self, limit: int) -> list[TemplateAuditEvent]:
+        """The newest events over every template (the admin panel's audit log)."""
+        query = (
+            select(TemplateAuditEvent)
+            .order_by(TemplateAuditEvent.created_at.desc(), TemplateAuditEvent.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
 
 class TemplateUsageRepository:
     def __init__(self, session: AsyncSession) -> None:

@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one file per table, all registered on one metadata for Alembic."""
 
 from hotel_agent.models.ab_test_outcome import AbTestOutcome
+from hotel_agent.models.admin_audit_event import AdminAuditEvent
 from hotel_agent.models.admin_user import AdminUser
 from hotel_agent.models.base import Base
 from hotel_agent.models.booking import Booking
@@ -22,6 +23,7 @@ from hotel_agent.models.whatsapp_status_event import WhatsAppStatusEvent
 
 __all__ = [
     "AbTestOutcome",
+    "AdminAuditEvent",
     "AdminUser",
     "Base",
     "Booking",

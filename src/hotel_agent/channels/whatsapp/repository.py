@@ -305,6 +305,51 @@ class WhatsAppRepository:
         )
         return list(result.scalars())
 
+    async def latest_inbound(self, guest: GuestKey) -> Inbound | None:
+        result = await self.session.execute(
+            select(Inbound)
+            .where(Inbound.phone_number_id == guest.phone_number_id, Inbound.wa_id == guest.wa_id)
+            .order_by(Inbound.wa_timestamp.desc(), Inbound.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def next_outbox_position(self, inbound_wamid: str) -> int:
+        result = await self.session.execute(
+            select(func.max(Outbound.position)).where(Outbound.inbound_wamid == inbound_wamid)
+        )
+        latest = result.scalar_one_or_none()
+        return 0 if latest is None else int(latest) + 1
+
+    async def add_outbound(self, values: dict[str, Any]) -> int:
+        row = Outbound(**values)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def conversation_messages(
+        self, conversation_id: str, limit: int = 200
+    ) -> list[tuple[Inbound, list[Outbound]]]:
+        """The conversation's latest `limit` guest messages, oldest first, each with its replies in order."""
+        newest = await self.session.execute(
+            select(Inbound)
+            .where(Inbound.conversation_id == conversation_id)
+            .order_by(Inbound.wa_timestamp.desc(), Inbound.id.desc())
+            .limit(limit)
+        )
+        inbound = list(reversed(list(newest.scalars())))
+        if not inbound:
+            return []
+        replies = await self.session.execute(
+            select(Outbound)
+            .where(Outbound.inbound_wamid.in_([row.wamid for row in inbound]))
+            .order_by(Outbound.position)
+        )
+        by_wamid: dict[str, list[Outbound]] = {}
+        for reply in replies.scalars():
+            by_wamid.setdefault(reply.inbound_wamid, []).append(reply)
+        return [(row, by_wamid.get(row.wamid, [])) for row in inbound]
+
     async def get_outbound(self, outbound_id: int) -> Outbound:
         result = await self.session.execute(select(Outbound).where(Outbound.id == outbound_id))
         return result.scalar_one()

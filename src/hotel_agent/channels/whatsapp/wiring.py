@@ -22,6 +22,7 @@ from hotel_agent.channels.whatsapp.service.intake_writer import IntakeWriter
 from hotel_agent.channels.whatsapp.service.jobs import ChannelJobs
 from hotel_agent.channels.whatsapp.service.outbox import OutboxSender
 from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
+from hotel_agent.channels.whatsapp.service.staff_replies import StaffReplies
 from hotel_agent.config import Settings
 from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.db import create_engine, create_sessionmaker, write_engine
@@ -55,6 +56,7 @@ class WhatsAppChannel:
     client: GraphApiClient
     processor: MessageProcessor
     jobs: ChannelJobs
+    staff_replies: StaffReplies
     message_engine: AsyncEngine | None = None
     clock: Clock = utc_now
     _started_sweep: bool = False
@@ -138,6 +140,13 @@ async def start_whatsapp(
         client=client,
         processor=processor,
         jobs=jobs,
+        staff_replies=StaffReplies(
+            settings=settings,
+            sessionmaker=create_sessionmaker(engine),
+            write_sessionmaker=write_sessionmaker,
+            sender=sender,
+            clock=clock,
+        ),
         clock=clock,
     )
     await queue.open()

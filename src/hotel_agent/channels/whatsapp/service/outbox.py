@@ -101,6 +101,16 @@ class OutboxSender:
             received_at = inbound.received_at if position == 0 else None
             await self._send(outbound_id, fence, received_at=received_at, key=inbound.wamid)
 
+    async def send_one(self, outbound_id: int) -> None:
+        """Send one reply outside a message's processing (staff replies): no lease, no latency metric.
+
+        A retryable failure is left `pending` with its error recorded, for the operator to see and retry.
+        """
+        try:
+            await self._send(outbound_id, None, received_at=None, key=str(outbound_id))
+        except (RetryLaterError, SendUnsettledError) as exc:
+            log.warning("whatsapp.send.left_pending", outbound_id=outbound_id, error=str(exc))
+
     async def resend_as_template(self, outbound_id: int, fence: Fence | None) -> None:
         """A free-form reply that failed with 131047 after it was accepted goes again as a template."""
         await self._send(outbound_id, fence, received_at=None, key=str(outbound_id), reengage=True)
