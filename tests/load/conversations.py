@@ -188,6 +188,7 @@ def pick_flow(rng: random.Random) -> str:
 
 
 def phone_number(language: str, user_number: int, conversation_number: int, run: int) -> str:
-    """A wa_id no other user has: the run, the user and the user's conversation count are in it."""
+    """A wa_id no other user has (user numbers up to 1,000 and 1,000 conversations each): the run, the user
+    and the user's conversation count are in it."""
     prefix = COUNTRY_PREFIX[language][user_number % 2]
     return f"{prefix}{run % 100:02d}{user_number % 1000:03d}{conversation_number % 1000:03d}"

@@ -27,6 +27,7 @@ one-page summary (tests/load/report.py). One Locust process only: the ledger liv
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -83,6 +84,8 @@ class Run:
 
 
 RUN = Run()
+# Users are numbered in the order they start: the number is in the guest's phone, so no two share one.
+USER_NUMBERS = itertools.count(1)
 
 
 @events.init_command_line_parser.add_listener
@@ -237,7 +240,7 @@ class Guest(FastHttpUser):
     def on_start(self) -> None:
         options = _options(self.environment)
         self.options = options
-        self.number = id(self) % 100_000
+        self.number = next(USER_NUMBERS)
         seed = options.seed or random.randrange(1 << 30)
         self.rng = random.Random(seed * 7919 + self.number)
         low, _, high = options.think.partition(",")
@@ -373,6 +376,11 @@ def _stop(environment: Any, **_kwargs: Any) -> None:
         "load_average": os.getloadavg(),
         "cpu_count": os.cpu_count(),
         "ledger": RUN.ledger.summary(),
+        "lost_turns": [
+            {"guest": t.guest, "wamid": t.wamid, "flow": t.flow, "step": t.step, "sent_at": t.sent_at}
+            for t, replies in RUN.ledger.windows()
+            if not replies
+        ][:100],
         "outcomes": RUN.outcomes,
         "timeline": RUN.ledger.timeline(5.0, RUN.started_at),
         "users": RUN.users,

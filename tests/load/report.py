@@ -56,6 +56,7 @@ COMPARED = (
     ("db_pool_in_use_max", "DB pool in use (max)"),
     ("rss_growth", "RSS growth"),
     ("redis_memory_max_mb", "Redis memory max (MB)"),
+    ("app_cpu_ms_per_message", "app CPU per message (ms)"),
     ("load_average_1m", "machine load (1 min)"),
 )
 
@@ -260,6 +261,9 @@ def _plots(document: dict[str, Any]) -> dict[str, str]:
 def write(run_dir: Path) -> dict[str, Any]:
     document = json.loads((run_dir / "load.json").read_text())
     values = headline(document)
+    host = run_dir / "host.json"  # written by run.py: app CPU time, load at start
+    if host.exists():
+        values.update(json.loads(host.read_text()))
     checks = verdicts(values)
     previous = previous_run(run_dir, values)
     (run_dir / "summary.json").write_text(json.dumps({"values": values, "checks": checks}, indent=1))
@@ -324,6 +328,10 @@ def write(run_dir: Path) -> dict[str, Any]:
         "redis_memory_max_mb",
         "rss_growth",
         "scrape_errors",
+        "app_cpu_seconds",
+        "app_cpu_ms_per_message",
+        "messages_per_core_second",
+        "load_average_at_start",
         "outcomes",
     ):
         lines.append(f"| {key} | {_fmt(values.get(key))} |")

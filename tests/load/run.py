@@ -54,10 +54,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def target(args: argparse.Namespace, run_dir: Path) -> Iterator[tuple[str, str, str]]:
-    """(host, graph url, metrics urls) of the deployment to measure, started here when local."""
+def target(args: argparse.Namespace, run_dir: Path) -> Iterator[tuple[str, str, str, list[int]]]:
+    """(host, graph url, metrics urls, app pids) of the deployment to measure, started here when local."""
     if args.host:
-        yield args.host, args.graph_url, args.metrics_urls
+        yield args.host, args.graph_url, args.metrics_urls, []
         return
     from tests.load.stack import StackOptions, local_stack
 
@@ -71,7 +71,24 @@ def target(args: argparse.Namespace, run_dir: Path) -> Iterator[tuple[str, str, 
     )
     with local_stack(options, run_dir / "logs") as stack:
         metrics = ",".join(f"{name}={url}" for name, url in stack.metrics.items())
-        yield stack.base_url, stack.graph_url, metrics
+        app_pids = [pid for name, pid in stack.pids.items() if name == "web" or name.startswith("worker")]
+        yield stack.base_url, stack.graph_url, metrics, app_pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and their children (uvicorn's workers are children)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for process in [root, *root.children(recursive=True)]:
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_dir.mkdir(parents=True, exist_ok=True)
     started_load = os.getloadavg()
-    with target(args, run_dir) as (host, graph_url, metrics_urls):
+    with target(args, run_dir) as (host, graph_url, metrics_urls, app_pids):
         command = [
             sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
             "--host", host, "--scenario", args.scenario, "--length", length, "--channel", args.channel,
@@ -100,26 +117,37 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--metrics-urls", metrics_urls]
         if args.scenario == "smoke":
             command += ["--metrics-interval", "1"]
+        cpu_before = cpu_seconds(app_pids)
         with (run_dir / "locust.log").open("wb") as log:
             result = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False)
+        app_cpu = cpu_seconds(app_pids) - cpu_before
     summary = run_dir / "summary.json"
     if not summary.exists():
         print(f"the run failed (locust exit {result.returncode}): see {run_dir / 'locust.log'}")
         return 2
-    data = json.loads(summary.read_text())
-    data["values"]["load_average_at_start"] = [round(x, 2) for x in started_load]
-    summary.write_text(json.dumps(data, indent=1))
+    messages = json.loads(summary.read_text())["values"]["messages"]
+    host: dict[str, object] = {"load_average_at_start": [round(x, 2) for x in started_load]}
+    if app_pids and messages:
+        # Web + worker processes only (PostgreSQL, Redis and the fakes are not in it): what one host's
+        # app needs per guest message, whatever else the machine is doing.
+        host["app_cpu_seconds"] = round(app_cpu, 1)
+        host["app_cpu_ms_per_message"] = round(1000 * app_cpu / messages, 1)
+        host["messages_per_core_second"] = round(messages / app_cpu, 1) if app_cpu else None
+    (run_dir / "host.json").write_text(json.dumps(host))
+    from tests.load import report
+
+    data = report.write(run_dir)  # again, with host.json's numbers
+    values = data["values"]
     print(f"report: {run_dir / 'summary.md'}  (machine load at start {started_load[0]:.2f})")
     failed = False
     for check in data["checks"]:
         mark = "-" if check["ok"] is None else ("PASS" if check["ok"] else "FAIL")
         failed |= check["ok"] is False
         print(f"  {mark:4}  {check['name']:<20} {check['value']!s:>10}  ({check['threshold']})")
-    values = data["values"]
     print(
         f"  e2e P50/P95/P99 {values['e2e_p50_ms']}/{values['e2e_p95_ms']}/{values['e2e_p99_ms']} ms, "
         f"ack P95 {values['ack_p95_ms']} ms, {values['messages']} messages, lost {values['lost']}, "
-        f"cache hit {values.get('cache_hit_rate')}"
+        f"cache hit {values.get('cache_hit_rate')}, app CPU {values.get('app_cpu_ms_per_message')} ms/message"
     )
     return 1 if failed else 0
 
