@@ -46,7 +46,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pms-error-rate", type=float, default=0.0, help="QloApps emulator error rate")
     parser.add_argument("--web-workers", type=int, default=2, help="local stack: web processes")
     parser.add_argument("--queue-workers", type=int, default=2, help="local stack: queue workers")
-    parser.add_argument("--think", default="3,9", help="guest pause between messages (min,max seconds)")
+    parser.add_argument("--think", default="5,20", help="guest pause between messages (min,max seconds)")
     parser.add_argument("--drain-seconds", type=float, default=90.0)
     parser.add_argument("--report-root", default=str(DEFAULT_ROOT))
     parser.add_argument("--seed", type=int, default=0)
