@@ -100,7 +100,7 @@ def _arguments(parser: Any) -> None:
     group.add_argument("--phone-number-id", default=DEFAULT_PHONE_NUMBER_ID, help="the hotel's number")
     group.add_argument("--metrics-urls", default="", help="name=url,... (default: web=<host>/metrics)")
     group.add_argument("--metrics-interval", type=float, default=5.0, help="seconds between scrapes")
-    group.add_argument("--think", default="5,20", help="a guest's pause before writing again: min,max seconds")
+    group.add_argument("--think", default="5,20", help="a guest's pause between messages: min,max s")
     group.add_argument("--reply-timeout", type=float, default=60.0, help="a guest gives up after this")
     group.add_argument("--drain-seconds", type=float, default=90.0, help="wait for late replies at the end")
     group.add_argument("--report-dir", default="", help="where load.json and the summary go")
