@@ -19,6 +19,7 @@ from hotel_agent.conversation.commands import chat
 from hotel_agent.conversation.testing.commands import test_app
 from hotel_agent.message_templates.commands import templates_app
 from hotel_agent.nlu.commands import nlu_app
+from hotel_agent.ops.dashboards import dashboards_command
 from hotel_agent.ops.deploy.commands import deploy_app
 from hotel_agent.ops.report import ops_app
 from hotel_agent.pms.commands import pms_app
@@ -34,6 +35,7 @@ app.add_typer(templates_app, name="templates")
 app.add_typer(whatsapp_app, name="whatsapp")
 app.add_typer(test_app, name="test")
 app.add_typer(ops_app, name="ops")
+ops_app.command("dashboards")(dashboards_command)
 app.command()(chat)
 app.command()(worker)
 

@@ -45,6 +45,7 @@ from hotel_agent.ops.heap import freeze_startup_heap
 from hotel_agent.ops.lifecycle import Lifecycle
 from hotel_agent.ops.readiness import ReadinessChecker
 from hotel_agent.pms.qloapps.client import build_http_client as build_qloapps_http_client
+from hotel_agent.pms.resilient import ResilientPmsAdapter
 from hotel_agent.resources import Resources, build_resources
 
 log = structlog.get_logger(__name__)
@@ -159,6 +160,10 @@ async def start_components(
                 http=graph_http,
                 run_worker=role is Role.WORKER or settings.queue_in_process_worker,
                 concurrency=worker_concurrency,
+                # Keeps pms_circuit_breaker_state true in a process that has stopped calling the PMS.
+                refresh_metrics=(
+                    resources.pms.circuit_state if isinstance(resources.pms, ResilientPmsAdapter) else None
+                ),
             )
             _closing(stack, "whatsapp", whatsapp.close)
         # Experiments plug in here: after the conversation they observe, before what serves it.

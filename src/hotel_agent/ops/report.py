@@ -18,7 +18,9 @@ import httpx
 import typer
 from prometheus_client.parser import text_string_to_metric_families
 
-ops_app = typer.Typer(help="Operations: the daily health report.", no_args_is_help=True)
+ops_app = typer.Typer(
+    help="Operations: the daily health report, the Grafana dashboards.", no_args_is_help=True
+)
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Process-level gauges sampled periodically in every web and worker process (docs/metrics.md).
 
-DB pool connections in use, Redis reachability and memory, and resident memory. In multiprocess mode (`serve
+DB pool connections in use, Redis reachability and memory, and resident memory; and shared state that a
+gauge mirrors (the PMS circuit breaker), refreshed even in a process that no longer calls the PMS, so its
+gauge does not keep saying "open" after another process closed the circuit. In multiprocess mode (`serve
 --workers N`) each gauge is combined over the live processes of one target: pool and memory are summed,
 Redis is the minimum (0 as soon as one process cannot reach it). `close()` marks the process dead so its
 samples stop counting.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
@@ -61,9 +64,17 @@ def resident_memory_bytes() -> int:
 class RuntimeSampler:
     """A maintenance sweep: never raises, so the sweeps after it still run."""
 
-    def __init__(self, *, engine: AsyncEngine, state: StateBackend) -> None:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        state: StateBackend,
+        refresh: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self._engine = engine
         self._state = state
+        # Reads shared state whose gauge is set as a side effect (the breaker's `current_state`).
+        self._refresh = refresh
 
     async def sample(self) -> None:
         pool = self._engine.pool
@@ -87,6 +98,11 @@ class RuntimeSampler:
                 else:
                     if used is not None:
                         REDIS_MEMORY.set(used)
+        if self._refresh is not None:
+            try:
+                await asyncio.wait_for(self._refresh(), timeout=PING_TIMEOUT_SECONDS)
+            except Exception as exc:
+                log.warning("metrics.refresh_failed", error=type(exc).__name__)
 
     def close(self) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

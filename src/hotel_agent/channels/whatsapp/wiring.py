@@ -7,6 +7,7 @@ second always does. The Graph API's httpx client is the root's: injected here, c
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -102,7 +103,9 @@ async def start_whatsapp(
     run_worker: bool,
     concurrency: int | None = None,
     clock: Clock = utc_now,
+    refresh_metrics: Callable[[], Awaitable[object]] | None = None,
 ) -> WhatsAppChannel:
+    """`refresh_metrics`: read shared state whose gauge it sets, in every sweep (the PMS breaker)."""
     # Every transaction here writes; on SQLite they take the write lock at BEGIN (a read-then-write
     # transaction that has to upgrade its lock fails at once instead of waiting).
     write_sessionmaker = create_sessionmaker(write_engine(engine))
@@ -153,7 +156,7 @@ async def start_whatsapp(
     try:
         if run_worker:
             queue.start_worker({tasks.CONTEXT_KEY: processor}, concurrency=concurrency)
-        channel.runtime = RuntimeSampler(engine=engine, state=state)
+        channel.runtime = RuntimeSampler(engine=engine, state=state, refresh=refresh_metrics)
         queue.start_maintenance([channel.runtime.sample, channel.sweep])
     except BaseException:
         # Started halfway: stop what did start (the caller only closes a channel it got back).
