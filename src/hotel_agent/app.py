@@ -24,6 +24,7 @@ from hotel_agent.components import Role, start_components
 from hotel_agent.config import Settings, get_settings
 from hotel_agent.conversation import endpoints as conversation_endpoints
 from hotel_agent.errors import HotelAgentError
+from hotel_agent.experiments import endpoints as experiment_endpoints
 from hotel_agent.message_templates import endpoints as template_endpoints
 from hotel_agent.nlu import endpoints as nlu_endpoints
 from hotel_agent.nlu.service import NluService
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
     app.include_router(conversation_endpoints.staff_router)
     app.include_router(nlu_endpoints.router)
     app.include_router(template_endpoints.router)
+    app.include_router(experiment_endpoints.router)
     app.include_router(whatsapp_endpoints.router)
     app.include_router(whatsapp_endpoints.signed_router)
     # The admin panel (HTML) under /admin/ui, beside the JSON API's /admin/... routes (admin_ui/app.py says

@@ -13,8 +13,9 @@ The web app's lifespan (app.py), `hotel-agent worker` (worker.py) and `hotel-age
     4. templates    the template runtime (database source, sync, usage); if the database is down the
                     process still starts and answers from the shipped catalog (readiness says why)
     5. conversation NLU, template renderer, conversation store, staff queue, engine
-    6. channels     WhatsApp: intake, queue (its worker when the role runs one), outbox, sweeps
-    7. experiments  (not built yet: they plug in here, between the conversation and what serves it)
+    6. experiments  the running A/B tests (sticky assignment, exposures, outcomes), plugged into the
+                    engine: after the conversation they observe, before the channels that serve it
+    7. channels     WhatsApp: intake, queue (its worker when the role runs one), outbox, sweeps
     8. readiness    one checker for /health/ready over the parts above
 
 Every step that opens something registers its close on one `AsyncExitStack` the moment it succeeds:
@@ -39,6 +40,7 @@ from hotel_agent.channels.whatsapp.client import build_http_client as build_grap
 from hotel_agent.channels.whatsapp.wiring import WhatsAppChannel, start_whatsapp
 from hotel_agent.config import PmsType, Settings
 from hotel_agent.conversation.wiring import ConversationComponents, build_conversation
+from hotel_agent.experiments.runtime import ExperimentRuntime
 from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.nlu.service import NluService
 from hotel_agent.ops.heap import freeze_startup_heap
@@ -72,6 +74,7 @@ class Components:
     # None when the database was unreachable at start-up: replies come from the shipped catalog.
     templates: TemplateRuntime | None
     conversation: ConversationComponents
+    experiments: ExperimentRuntime
     # None for Role.CHAT.
     whatsapp: WhatsAppChannel | None
     readiness: ReadinessChecker
@@ -148,6 +151,14 @@ async def start_components(
         if templates is not None:
             _closing(stack, "templates", templates.close)
         conversation = await build_conversation(settings, resources, nlu=nlu, templates=templates)
+        experiments = await ExperimentRuntime.start(
+            settings,
+            sessionmaker=resources.sessionmaker,
+            write_sessionmaker=resources.write_sessionmaker,
+            state=resources.state,
+        )
+        _closing(stack, "experiments", experiments.close)
+        conversation.engine.experiments = experiments
         whatsapp: WhatsAppChannel | None = None
         if role is not Role.CHAT:
             graph_http = build_graph_http_client(settings.whatsapp_timeout_seconds)
@@ -166,7 +177,6 @@ async def start_components(
                 ),
             )
             _closing(stack, "whatsapp", whatsapp.close)
-        # Experiments plug in here: after the conversation they observe, before what serves it.
         readiness = ReadinessChecker(
             engine=resources.engine,
             state=resources.state,
@@ -179,6 +189,7 @@ async def start_components(
             resources=resources,
             templates=templates,
             conversation=conversation,
+            experiments=experiments,
             whatsapp=whatsapp,
             readiness=readiness,
             lifecycle=lifecycle or Lifecycle(settings.shutdown_drain_seconds),

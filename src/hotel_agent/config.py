@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     templates_poll_seconds: float = Field(default=0.25, gt=0, le=1)
     templates_db_check_seconds: float = Field(default=5.0, gt=0)
     templates_usage_flush_seconds: float = Field(default=1.0, gt=0)
+    # A/B tests: first exposures are written in batches this often; replicas check for experiment
+    # changes (shared stamp) every poll and reload from the database every reload; sticky assignments
+    # live this long in the state backend (the exposure row is their durable copy).
+    experiments_flush_seconds: float = Field(default=1.0, gt=0)
+    experiments_poll_seconds: float = Field(default=0.5, gt=0, le=5)
+    experiments_reload_seconds: float = Field(default=10.0, gt=0)
+    experiments_sticky_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
 
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024)
 

@@ -21,6 +21,7 @@ from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.db import session_scope
 from hotel_agent.errors import ServiceUnavailableError
+from hotel_agent.experiments.runtime import ExperimentRuntime
 from hotel_agent.kit.state import StateBackend
 from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.nlu.service import NluService
@@ -85,6 +86,10 @@ async def get_template_runtime(components: ComponentsDep) -> TemplateRuntime:
     return components.templates
 
 
+async def get_experiments(components: ComponentsDep) -> ExperimentRuntime:
+    return components.experiments
+
+
 async def get_channel(components: ComponentsDep) -> WhatsAppChannel:
     if components.whatsapp is None:
         raise ServiceUnavailableError("this process does not run the WhatsApp channel")
@@ -128,6 +133,7 @@ EngineDep = Annotated[ConversationEngine, Depends(get_engine)]
 HandoffsDep = Annotated[StaffQueue, Depends(get_handoffs)]
 NluServiceDep = Annotated[NluService, Depends(get_nlu_service)]
 TemplateRuntimeDep = Annotated[TemplateRuntime, Depends(get_template_runtime)]
+ExperimentsDep = Annotated[ExperimentRuntime, Depends(get_experiments)]
 ChannelDep = Annotated[WhatsAppChannel, Depends(get_channel)]
 StaffRepliesDep = Annotated[StaffReplies, Depends(get_staff_replies)]
 ReadinessDep = Annotated[ReadinessChecker, Depends(get_readiness)]

@@ -107,9 +107,10 @@ async def test_variants_have_their_own_live_version(
         detail.id, VersionCreate(content="B {{ name }}", status="active", variant="variant_a"), "tester"
     )
     assert (control.variant, other.variant) == ("control", "variant_a")
-    # The default text is untouched, and variants are not what guests see yet: nothing to announce.
+    # The default text is untouched; the variant is announced all the same, since a running experiment
+    # renders it on every replica.
     assert await statuses(session, detail.id) == {1: "active", 2: "active", 3: "active"}
-    assert service.changes == set()
+    assert service.changes == {detail.id}
 
 
 async def test_saving_rejects_what_is_wrong_saying_what_and_where(service: TemplateVersionService) -> None:

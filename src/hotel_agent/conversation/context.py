@@ -9,6 +9,7 @@ from datetime import date, datetime
 from hotel_agent.conversation.replies import ReplyBuilder
 from hotel_agent.conversation.schemas import InboundMessage
 from hotel_agent.conversation.state import ConversationState
+from hotel_agent.experiments.runtime import TurnExperiments
 from hotel_agent.nlu.schemas import ParseResult
 from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.schemas import HotelProfile, RoomTypeInfo
@@ -25,6 +26,8 @@ class Turn:
     room_types: list[RoomTypeInfo]
     now: datetime  # in the hotel's time zone
     on_conversion: Callable[[str], None] | None = None
+    # The guest's A/B assignments this turn (None outside running experiments): outcomes go here.
+    experiments: TurnExperiments | None = None
 
     @property
     def today(self) -> date:
@@ -47,10 +50,18 @@ class Turn:
                 return offer.names.get(self.language) or offer.names.get("en") or code
         return code
 
-    def converted(self) -> None:
-        """A booking was made: the template versions this conversation was shown count as converted."""
+    def converted(self, reference: str | None = None) -> None:
+        """A booking was made: the template versions this conversation was shown count as converted,
+        and the experiments the guest was exposed to count a conversion."""
         if self.on_conversion is not None:
             self.on_conversion(self.state.conversation_id)
+        if self.experiments is not None:
+            self.experiments.outcome("conversion", reference)
+
+    def cancelled(self, reference: str | None = None) -> None:
+        """A booking was cancelled: a guard-rail outcome of the experiments the guest was exposed to."""
+        if self.experiments is not None:
+            self.experiments.outcome("cancellation", reference)
 
     def idempotency_key(self, action: str) -> str:
         """Derived from the inbound message id, so a retried message never repeats a PMS write."""

@@ -23,6 +23,7 @@ from hotel_agent.conversation.schemas import InboundMessage, TurnResult
 from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.state import ConversationState, ConversationStore, Goal, Stage
 from hotel_agent.conversation.stay import mentions_stay
+from hotel_agent.experiments.runtime import ExperimentRuntime
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.message_templates import TemplateRenderer
 from hotel_agent.nlu.schemas import ParseResult
@@ -56,6 +57,7 @@ class ConversationEngine:
         default_language: str = "en",
         clock: Clock = utc_now,
         on_conversion: Callable[[str], None] | None = None,
+        experiments: ExperimentRuntime | None = None,
     ) -> None:
         self._nlu = nlu
         self._templates = templates
@@ -66,6 +68,8 @@ class ConversationEngine:
         self._clock = clock
         # Told the conversation id when a booking is made (template usage stats, experiments).
         self._on_conversion = on_conversion
+        # A/B tests of reply wording; plugged in by the composition root once they are running.
+        self.experiments = experiments
         self._profile: tuple[float, HotelProfile, list[RoomTypeInfo]] | None = None
 
     async def _hotel(self) -> tuple[HotelProfile, list[RoomTypeInfo]]:
@@ -109,7 +113,13 @@ class ConversationEngine:
         now = instant.astimezone(zone) if instant.tzinfo else instant.replace(tzinfo=zone)
         parsed = self._understand(message, state, fresh, now)
         state.language = parsed.language
-        replies = ReplyBuilder(self._templates, state.conversation_id, state.language)
+        # The guest of a conversation: for WhatsApp its id is the guest's number per business number.
+        experiments = (
+            await self.experiments.begin_turn(state.conversation_id, state.language)
+            if self.experiments is not None
+            else None
+        )
+        replies = ReplyBuilder(self._templates, state.conversation_id, state.language, experiments)
         turn = Turn(
             message=message,
             parsed=parsed,
@@ -120,11 +130,16 @@ class ConversationEngine:
             room_types=room_types,
             now=now,
             on_conversion=self._on_conversion,
+            experiments=experiments,
         )
         if state.handoff:
             await self._handoffs.note_message(state.conversation_id, message.text)
         else:
             await self._dispatch(turn)
+        if self.experiments is not None:
+            # Before the state is saved: a failed outcome write fails the turn, and its retry (same
+            # message id, idempotent booking) records it.
+            await self.experiments.end_turn(experiments)
         await self._store.save(state)
         log.info(
             "conversation.turn",

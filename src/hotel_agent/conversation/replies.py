@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from hotel_agent.conversation.schemas import Reply, ReplyKind, ReplyOption
-from hotel_agent.message_templates import TemplateRenderer
+from hotel_agent.experiments.runtime import TurnExperiments, control_or
+from hotel_agent.message_templates import RenderedMessage, TemplateRenderer
 
 # WhatsApp's limits for interactive choices (the channel imports them; other channels fit inside them).
 MAX_BUTTONS = 3
@@ -22,17 +23,40 @@ def _clip(text: str, limit: int) -> str:
 class ReplyBuilder:
     """Collects the replies of one turn, in the conversation's language."""
 
-    def __init__(self, templates: TemplateRenderer, conversation_id: str, language: str) -> None:
+    def __init__(
+        self,
+        templates: TemplateRenderer,
+        conversation_id: str,
+        language: str,
+        experiments: TurnExperiments | None = None,
+    ) -> None:
         self._templates = templates
         self._conversation_id = conversation_id
         self.language = language
         self.replies: list[Reply] = []
+        # The guest's A/B assignments this turn: a key under test renders the assigned variant's text.
+        self._experiments = experiments
+
+    def _render(self, key: str, context: dict[str, Any]) -> RenderedMessage:
+        experiments = self._experiments
+        assignment = experiments.variant_for(key) if experiments is not None else None
+        if assignment is None:
+            return self._templates.render(key, self.language, context, conversation_id=self._conversation_id)
+        variant = control_or(assignment.variant)
+        rendered = self._templates.render(
+            key, self.language, context, conversation_id=self._conversation_id, variant=variant
+        )
+        assert experiments is not None
+        experiments.exposed(
+            assignment, self.language, fell_back=variant is not None and rendered.variant is None
+        )
+        return rendered
 
     def render(self, key: str, **context: Any) -> str:
-        return self._templates.render(key, self.language, context, conversation_id=self._conversation_id).text
+        return self._render(key, context).text
 
     def say(self, key: str, **context: Any) -> Reply:
-        rendered = self._templates.render(key, self.language, context, conversation_id=self._conversation_id)
+        rendered = self._render(key, context)
         reply = Reply(key=key, language=rendered.language, text=rendered.text)
         self.replies.append(reply)
         return reply

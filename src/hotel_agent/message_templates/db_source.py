@@ -25,6 +25,7 @@ log = structlog.get_logger(__name__)
 
 Listener = Callable[[set[str]], None]
 Slot = tuple[str, str]  # (key, language)
+VariantSlot = tuple[str, str, str]  # (key, language, variant)
 
 
 def entry_for(template: Template, version: TemplateVersion) -> TemplateEntry:
@@ -50,6 +51,8 @@ class DatabaseTemplateSource(EntryIndex):
         self._sessionmaker = sessionmaker
         self._previous: dict[tuple[str, str], tuple[TemplateEntry, ...]] = {}
         self._ids: dict[int, tuple[str, str]] = {}
+        # Live A/B variant texts (experiments render them for the guests assigned to them).
+        self._variants: dict[VariantSlot, TemplateEntry] = {}
         self._listeners: list[Listener] = []
         # Reloads come from pub/sub, the stamp poll and this replica's own changes: one at a time.
         self._lock = asyncio.Lock()
@@ -60,6 +63,10 @@ class DatabaseTemplateSource(EntryIndex):
     def previous(self, key: str, language: str) -> Sequence[TemplateEntry]:
         """Versions that were live before the current one, most recently live first."""
         return self._previous.get((key, language), ())
+
+    def variant(self, key: str, language: str, variant: str) -> TemplateEntry | None:
+        """The live text of an A/B variant of this key in exactly this language, or None."""
+        return self._variants.get((key, language, variant))
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -73,11 +80,18 @@ class DatabaseTemplateSource(EntryIndex):
             versions = TemplateVersionRepository.from_session(session)
             active = await versions.active_with_templates()
             previous = await versions.previously_active()
+            live_variants = await versions.active_variants_with_templates()
         entries = {(t.key, t.language): entry_for(t, v) for t, v in active}
         ids = {t.id: (t.key, t.language) for t, _ in active}
-        old = self._entries
+        variants = {(t.key, t.language, str(v.variant)): entry_for(t, v) for t, v in live_variants}
+        old, old_variants = self._entries, self._variants
         changed = {slot[0] for slot in entries.keys() | old.keys() if entries.get(slot) != old.get(slot)}
-        self._entries, self._ids = entries, ids
+        changed |= {
+            slot[0]
+            for slot in variants.keys() | old_variants.keys()
+            if variants.get(slot) != old_variants.get(slot)
+        }
+        self._entries, self._ids, self._variants = entries, ids, variants
         self._previous = self._group_previous(previous)
         self.stamp = stamp
         self._announce(changed)
@@ -91,7 +105,8 @@ class DatabaseTemplateSource(EntryIndex):
             versions = TemplateVersionRepository.from_session(session)
             active = await versions.active_with_templates(list(template_ids))
             previous = await versions.previously_active(list(template_ids))
-        changed: set[str] = set()
+            live_variants = await versions.active_variants_with_templates(list(template_ids))
+        changed = self._replace_variants(template_ids, live_variants)
         found = {template.id for template, _ in active}
         for template_id in set(template_ids) - found:
             # No live text any more (or an id we never saw): drop what we served for it.
@@ -113,13 +128,26 @@ class DatabaseTemplateSource(EntryIndex):
         self._announce(changed)
         return changed
 
+    def _replace_variants(
+        self, template_ids: Collection[int], live: list[tuple[Template, TemplateVersion]]
+    ) -> set[str]:
+        """Swap in these templates' live variant texts; the keys whose variants changed."""
+        slots = {self._ids[template_id] for template_id in template_ids if template_id in self._ids}
+        slots |= {(template.key, template.language) for template, _ in live}
+        new = {(t.key, t.language, str(v.variant)): entry_for(t, v) for t, v in live}
+        old = {slot: entry for slot, entry in self._variants.items() if slot[:2] in slots}
+        for slot in old:
+            del self._variants[slot]
+        self._variants.update(new)
+        return {slot[0] for slot in old.keys() | new.keys() if old.get(slot) != new.get(slot)}
+
     def serve_meanwhile(self, fallback: InMemoryTemplateSource) -> None:
         """Serve these entries (the YAML catalog) while the database cannot be read.
 
         `stamp` stays None, so the sync's database check loads the live texts as soon as it can.
         """
         self._entries = {(entry.key, entry.language): entry for entry in fallback.entries()}
-        self._ids, self._previous, self.stamp = {}, {}, None
+        self._ids, self._previous, self._variants, self.stamp = {}, {}, {}, None
         self._announce({key for key, _ in self._entries})
 
     async def db_stamp(self) -> tuple[int, int]:

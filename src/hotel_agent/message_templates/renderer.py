@@ -94,6 +94,12 @@ class TemplateRenderer:
         self._tags: dict[str, str] = {}
         # Earlier versions compiled on demand when the current one fails: (key, language, version).
         self._fallbacks: dict[tuple[str, str, int | None], Template] = {}
+        # A/B variant texts by (key, requested language, variant); None: the variant has no text there.
+        self._variants: dict[tuple[str, str, str], _Resolved | None] = {}
+        variant_source: Callable[[str, str, str], TemplateEntry | None] | None = getattr(
+            source, "variant", None
+        )
+        self._variant_source = variant_source
         previous: Callable[[str, str], Sequence[TemplateEntry]] | None = getattr(source, "previous", None)
         self._previous = previous
         add_listener: Callable[[Callable[[set[str]], None]], None] | None = getattr(
@@ -109,21 +115,31 @@ class TemplateRenderer:
         context: Mapping[str, Any] | None = None,
         *,
         conversation_id: str | None = None,
+        variant: str | None = None,
     ) -> RenderedMessage:
-        """Render `key` for a guest who reads `language`; `RenderedMessage.language` is the one used."""
+        """Render `key` for a guest who reads `language`; `RenderedMessage.language` is the one used.
+
+        `variant` (an A/B test's assignment) renders that variant's live text in the guest's language;
+        without one there (or when it fails to render) the default text is rendered instead, and
+        `RenderedMessage.variant` is then None: the caller counts the fallback.
+        """
         started = time.perf_counter()
         requested = self._tags.get(language) or self._normalize(language)
         recovered = False
-        try:
-            resolved = self._resolved.get((key, requested)) or self._resolve(key, requested)
-            entry = resolved.entry
-            text = self._environment.render_entry(
-                resolved.template, context, resolved.formatter, key=key, language=entry.language
-            )
-            fallback = resolved.fallback
-        except TemplateRenderError as exc:
-            entry, text, fallback = self._recover(key, requested, context, exc)
-            recovered = True
+        rendered = self._render_variant(key, requested, variant, context) if variant is not None else None
+        if rendered is not None:
+            entry, text, fallback = rendered
+        else:
+            try:
+                resolved = self._resolved.get((key, requested)) or self._resolve(key, requested)
+                entry = resolved.entry
+                text = self._environment.render_entry(
+                    resolved.template, context, resolved.formatter, key=key, language=entry.language
+                )
+                fallback = resolved.fallback
+            except TemplateRenderError as exc:
+                entry, text, fallback = self._recover(key, requested, context, exc)
+                recovered = True
         record_render(key, entry.language)
         if fallback:
             record_missing(key, requested)
@@ -188,8 +204,9 @@ class TemplateRenderer:
             self._compiled.clear()
             self._resolved.clear()
             self._fallbacks.clear()
+            self._variants.clear()
             return
-        for cache in (self._compiled, self._resolved, self._fallbacks):
+        for cache in (self._compiled, self._resolved, self._fallbacks, self._variants):
             _drop_key(cache, key)
 
     def reload(self, keys: set[str]) -> None:
@@ -200,12 +217,17 @@ class TemplateRenderer:
         """
         for key in keys:
             requested = [language for cached_key, language in self._resolved if cached_key == key]
+            variants = [
+                (language, name) for cached_key, language, name in self._variants if cached_key == key
+            ]
             self.invalidate(key)
             for language in requested:
                 try:
                     self._resolve(key, language)
                 except (TemplateNotFoundError, TemplateRenderError) as exc:
                     log.warning("templates.reload_failed", key=key, language=language, error=str(exc))
+            for language, name in variants:
+                self._resolve_variant(key, language, name)
 
     def formatter(self, language: str) -> LocaleFormatter:
         """The formatter for a language tag (what templates' `money`, `date`, `plural` use)."""
@@ -234,6 +256,46 @@ class TemplateRenderer:
             fallback=not same_language,
         )
         self._resolved[(key, requested)] = resolved
+        return resolved
+
+    def _render_variant(
+        self, key: str, requested: str, variant: str, context: Mapping[str, Any] | None
+    ) -> tuple[TemplateEntry, str, bool] | None:
+        cache_key = (key, requested, variant)
+        resolved = (
+            self._variants[cache_key] if cache_key in self._variants else self._resolve_variant(*cache_key)
+        )
+        if resolved is None:
+            return None
+        try:
+            text = self._environment.render_entry(
+                resolved.template, context, resolved.formatter, key=key, language=resolved.entry.language
+            )
+        except TemplateRenderError as exc:
+            # The default text stands in: an experiment never costs a guest a readable reply.
+            _report_render_failure(resolved.entry, exc, used=None, outcome="variant_fallback")
+            return None
+        return resolved.entry, text, False
+
+    def _resolve_variant(self, key: str, requested: str, variant: str) -> _Resolved | None:
+        """The variant's text in the guest's language (or its base language) only: no cross-language."""
+        lookup = self._variant_source
+        resolved: _Resolved | None = None
+        if lookup is not None:
+            for tag in dict.fromkeys((requested, base_language(requested))):
+                entry = lookup(key, tag, variant)
+                if entry is None:
+                    continue
+                try:
+                    template = self._environment.compile_entry(entry.text, key=key, language=entry.language)
+                except TemplateRenderError as exc:
+                    _report_render_failure(entry, exc, used=None, outcome="variant_fallback")
+                    break
+                resolved = _Resolved(entry, template, self._formatter(requested), fallback=False)
+                break
+        if len(self._variants) >= _MAX_FALLBACK_TEMPLATES:
+            self._variants.clear()
+        self._variants[(key, requested, variant)] = resolved
         return resolved
 
     def _lookup(self, key: str, requested: str) -> TemplateEntry:
@@ -318,7 +380,7 @@ def _truncate(entry: TemplateEntry, text: str, max_length: int) -> str:
 
 
 def _report_render_failure(
-    current: TemplateEntry, error: TemplateRenderError, used: TemplateEntry | None
+    current: TemplateEntry, error: TemplateRenderError, used: TemplateEntry | None, outcome: str | None = None
 ) -> None:
     """Log and count a live version that failed to render, and what was sent instead (if anything)."""
     log.error(
@@ -328,5 +390,8 @@ def _report_render_failure(
         version=current.version,
         error=error.detail,
         used_version=used.version if used is not None else None,
+        variant=current.variant,
     )
-    record_render_failure(current.key, current.language, "previous_version" if used is not None else "failed")
+    if outcome is None:
+        outcome = "previous_version" if used is not None else "failed"
+    record_render_failure(current.key, current.language, outcome)

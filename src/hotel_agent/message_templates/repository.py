@@ -180,6 +180,19 @@ class TemplateVersionRepository:
             query = query.where(Template.id.in_(list(template_ids)))
         return [(template, version) for template, version in (await self.session.execute(query)).all()]
 
+    async def active_variants_with_templates(
+        self, template_ids: Sequence[int] | None = None
+    ) -> list[tuple[Template, TemplateVersion]]:
+        """Every live A/B variant text with its template (what experiments render)."""
+        query = (
+            select(Template, TemplateVersion)
+            .join(TemplateVersion, TemplateVersion.template_id == Template.id)
+            .where(TemplateVersion.status == "active", TemplateVersion.variant.is_not(None))
+        )
+        if template_ids is not None:
+            query = query.where(Template.id.in_(list(template_ids)))
+        return [(template, version) for template, version in (await self.session.execute(query)).all()]
+
     async def previously_active(
         self, template_ids: Sequence[int] | None = None, per_template: int = PREVIOUS_VERSIONS_KEPT
     ) -> list[TemplateVersion]:

@@ -191,8 +191,8 @@ class TemplateVersionService:
             previous_version=previous.version if previous is not None else None,
             variant=version.variant,
         )
-        if version.variant is None:
-            self.changes.add(template.id)
+        # Variant texts too: a running experiment renders them on every replica.
+        self.changes.add(template.id)
 
     def check(self, template: Template, content: str) -> ValidationReport:
         """Validate `content` with the template's variables, sample and limit; raise if it cannot go live."""

@@ -133,6 +133,7 @@ async def handle_cancel_confirmation(turn: Turn) -> bool:
         except PmsUnavailableError:
             turn.replies.say("errors.pms_unavailable")
             return True
+        turn.cancelled(reference)
         state.reset_flow()
         turn.replies.say("cancel.done", **booking_context(turn, booking))
         return True

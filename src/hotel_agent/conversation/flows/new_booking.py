@@ -243,7 +243,7 @@ async def confirm(turn: Turn) -> None:
         turn.replies.say("errors.pms_unavailable")
         return
     state.remember_reference(booking.reference)
-    turn.converted()
+    turn.converted(booking.reference)
     state.offers = []
     state.selected_room_type = None
     state.reset_flow()
