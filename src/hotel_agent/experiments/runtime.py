@@ -29,7 +29,6 @@ anyway (Redis data lost, no Redis between several workers).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from hotel_agent.experiments.hashing import assign
 from hotel_agent.experiments.repository import ExperimentRepository, ExposureRepository, OutcomeRepository
 from hotel_agent.experiments.schemas import CONTROL
 from hotel_agent.kit.state import StateBackend
+from hotel_agent.kit.tasks import cancel_and_wait
 from hotel_agent.message_templates.languages import base_language
 from hotel_agent.models import Experiment
 
@@ -250,9 +250,7 @@ class ExperimentRuntime:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
         await self.flush()
 

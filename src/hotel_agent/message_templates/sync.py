@@ -24,6 +24,7 @@ import orjson
 import structlog
 
 from hotel_agent.kit.state import StateBackend
+from hotel_agent.kit.tasks import cancel_and_wait
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 
 log = structlog.get_logger(__name__)
@@ -80,8 +81,7 @@ class TemplateCatalogSync:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self._tasks = []
 
     async def announce(self, template_ids: Collection[int]) -> None:
