@@ -17,6 +17,7 @@ from hotel_agent.channels.whatsapp.commands import whatsapp_app
 from hotel_agent.config import get_settings
 from hotel_agent.conversation.commands import chat
 from hotel_agent.conversation.testing.commands import test_app
+from hotel_agent.experiments.commands import experiments_app
 from hotel_agent.message_templates.commands import templates_app
 from hotel_agent.nlu.commands import nlu_app
 from hotel_agent.ops.dashboards import dashboards_command
@@ -32,6 +33,7 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(pms_app, name="pms")
 app.add_typer(templates_app, name="templates")
+app.add_typer(experiments_app, name="experiments")
 app.add_typer(whatsapp_app, name="whatsapp")
 app.add_typer(test_app, name="test")
 app.add_typer(ops_app, name="ops")
