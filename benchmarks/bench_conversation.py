@@ -22,7 +22,7 @@ SCRIPTS = {
     "en": [
         "hi, do you have a double room from march 3rd to the 5th for 2 adults?",
         "1",
-        "John Smith, john@example.com",
+        "John Smith, john@example.com, +351 912 345 678",
         "yes",
         "what's the status of my booking?",
         "what time is check in?",
@@ -31,7 +31,7 @@ SCRIPTS = {
     "es": [
         "hola, tienen hab para el finde?",
         "la 2",
-        "Ana Souza, ana@example.com",
+        "Ana Souza, ana@example.com, +34 612 345 678",
         "sí",
         "cual es el estado de mi reserva?",
         "tienen estacionamiento?",
@@ -40,7 +40,7 @@ SCRIPTS = {
     "pt": [
         "oi, vcs tem quarto pra 15 de março? somos 2",
         "1",
-        "Pedro Alves, pedro@example.com",
+        "Pedro Alves, pedro@example.com, +55 11 91234 5678",
         "sim",
         "quero cancelar minha reserva",
         "sim",

@@ -16,7 +16,7 @@ REFERENCE = re.compile(r"HA-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}")
 async def book(say, *, language: str = "en") -> str:  # type: ignore[no-untyped-def]
     await say("do you have a double room from march 3rd to the 5th for 2 adults?")
     await say("1")
-    await say("Maria Lopez, maria@example.com")
+    await say("Maria Lopez, maria@example.com, +351 912 345 678")
     turn = await say("yes")
     match = REFERENCE.search(texts(turn))
     assert match, texts(turn)
@@ -145,7 +145,7 @@ async def test_a_redelivered_confirmation_never_books_twice(client: httpx.AsyncC
     say = conversation(client)
     await say("do you have a suite from april 3rd to the 5th for 2?")
     await say("1")
-    details = await say("Li Wei, li.wei@example.com")
+    details = await say("Li Wei, li.wei@example.com, +351 912 345 679")
     assert keys(details) == ["booking.summary"]
     components = client.app.state.components.conversation  # type: ignore[attr-defined]
     before_yes = await components.store.load(details["conversation_id"])
@@ -192,7 +192,7 @@ async def test_changing_the_nights_at_the_summary_requotes_the_same_room(client:
     say = conversation(client)
     await say("a double room next friday for 2 nights for 2 adults please")
     await say("1")
-    turn = await say("John Appleseed, john@apple.example")
+    turn = await say("John Appleseed, john@apple.example, +351 912 345 670")
     assert keys(turn) == ["booking.summary"]
     turn = await say("actually can we make it 3 nights")
     assert keys(turn) == ["booking.summary"]

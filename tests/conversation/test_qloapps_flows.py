@@ -206,3 +206,27 @@ async def test_phoneless_channel_booking_lookup_change_and_cancel_book_what_was_
     assert keys(turn) == ["cancel.done"]
     order = qloapps.emulator.store.orders[int(reference.removeprefix("QA-"))]
     assert order.current_state == 4  # Canceled
+
+
+async def test_a_guest_without_a_phone_is_asked_for_one_before_the_summary(
+    client: httpx.AsyncClient, qloapps: LoopbackEmulator
+) -> None:
+    """QloApps refuses bookings without a phone: on a channel that gives none, the bot asks for it (and
+    asks again for one libphonenumber rejects) before it shows the summary, then books with it."""
+    say = guest(client, "qloapps-asks-phone")
+    checkin, checkout = stay_in_six_weeks()
+    await say(f"rooms from {checkin:%B} {checkin.day} to {checkout:%B} {checkout.day} for 2 adults?")
+    await say("1")
+    turn = await say("Rui Costa, rui.costa@example.com")
+    assert keys(turn) == ["booking.ask_phone"], texts(turn)
+    turn = await say("123")
+    assert keys(turn) == ["booking.ask_phone"], texts(turn)
+    assert "doesn't look right" in texts(turn)
+    turn = await say("+351 913 456 789")
+    assert keys(turn) == ["booking.summary"], texts(turn)
+    assert "+351913456789" in texts(turn)
+    turn = await say("yes")
+    assert keys(turn) == ["booking.confirmed"], texts(turn)
+    customer = qloapps.emulator.store.customer_by_email("rui.costa@example.com")
+    assert customer is not None
+    assert customer["phone"] == "+351913456789"

@@ -92,7 +92,7 @@ async def test_a_booking_marks_the_versions_its_conversation_saw_as_converted(da
         say = conversation(client, f"conv-{uuid.uuid4().hex[:10]}")
         await say("do you have a double room from march 3rd to the 5th for 2 adults?")
         await say("1")
-        await say("Maria Lopez, maria@example.com")
+        await say("Maria Lopez, maria@example.com, +351 912 345 678")
         confirmed = await say("yes")
         assert "booking.confirmed" in keys(confirmed)
         sessionmaker = client.app.state.components.resources.sessionmaker  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ async def test_a_booking_and_its_cancellation_are_counted_with_their_value(clien
     say = conversation(client, f"metrics-{uuid.uuid4().hex[:8]}")
     await say("do you have a double room from march 3rd to the 5th for 2 adults?")
     await say("1")
-    await say("Maria Lopez, maria@example.com")
+    await say("Maria Lopez, maria@example.com, +351 912 345 678")
     confirmed = await say("yes")
     assert keys(confirmed) == ["booking.confirmed"]
     reference = confirmed["replies"][0]["text"].split("HA-", 1)[1].split()[0].strip(".,*")

@@ -10,7 +10,7 @@ from hotel_agent.conversation.replies import ReplyBuilder
 from hotel_agent.conversation.schemas import InboundMessage
 from hotel_agent.conversation.state import ConversationState
 from hotel_agent.experiments.runtime import TurnExperiments
-from hotel_agent.nlu.schemas import ParseResult
+from hotel_agent.nlu.schemas import Entities, ParseResult
 from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.schemas import HotelProfile, RoomTypeInfo
 
@@ -28,6 +28,8 @@ class Turn:
     on_conversion: Callable[[str], None] | None = None
     # The guest's A/B assignments this turn (None outside running experiments): outcomes go here.
     experiments: TurnExperiments | None = None
+    # The message's entities read again as if today were the given day (frame.stay_entities).
+    reread: Callable[[date], Entities] | None = None
 
     @property
     def today(self) -> date:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import structlog
 
-from hotel_agent.conversation import metrics
+from hotel_agent.conversation import frame, metrics
 from hotel_agent.conversation.attachments import attachment_reply_key
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability, existing_booking, handoff, info, new_booking
@@ -26,7 +26,7 @@ from hotel_agent.conversation.stay import mentions_stay
 from hotel_agent.experiments.runtime import ExperimentRuntime
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.message_templates import TemplateRenderer
-from hotel_agent.nlu.schemas import ParseResult
+from hotel_agent.nlu.schemas import Entities, ParseResult
 from hotel_agent.nlu.service import NluService
 from hotel_agent.nlu.topics import detect_topic
 from hotel_agent.pms.base import PmsAdapter
@@ -106,7 +106,7 @@ class ConversationEngine:
         try:
             hotel, room_types = await self._hotel()
         except PmsUnavailableError:
-            return await self._pms_down(message, state)
+            return await self._pms_down(message, state, fresh)
         zone = ZoneInfo(hotel.timezone)
         instant = message.now or self._clock()
         # A naive instant (tests, CLI --now) is read as the hotel's local time.
@@ -131,6 +131,7 @@ class ConversationEngine:
             now=now,
             on_conversion=self._on_conversion,
             experiments=experiments,
+            reread=self._rereader(message, parsed.language, zone),
         )
         if state.handoff:
             await self._handoffs.note_message(state.conversation_id, message.text)
@@ -197,7 +198,21 @@ class ConversationEngine:
             )
         return parsed
 
-    async def _pms_down(self, message: InboundMessage, state: ConversationState) -> TurnResult:
+    def _rereader(self, message: InboundMessage, language: str, zone: ZoneInfo) -> Callable[[date], Entities]:
+        text = message.text or ""
+
+        def reread(today: date) -> Entities:
+            anchor = datetime.combine(today, datetime.min.time().replace(hour=12), tzinfo=zone)
+            return self._nlu.extractor.extract(text, language, anchor)
+
+        return reread
+
+    async def _pms_down(self, message: InboundMessage, state: ConversationState, fresh: bool) -> TurnResult:
+        # The hotel profile is out of reach, but the guest's language is not: answer in it.
+        if message.text:
+            state.language = self._nlu.language_detector.detect(
+                message.text, None if fresh else state.language
+            )
         replies = ReplyBuilder(self._templates, state.conversation_id, state.language)
         replies.say("errors.pms_unavailable")
         await self._store.save(state)
@@ -274,6 +289,10 @@ class ConversationEngine:
         if stage is Stage.AWAITING_REFERENCE:
             return await existing_booking.reference_given(turn)
         if stage is Stage.AWAITING_DATES:
+            if frame.take_guest_details(turn) and not mentions_stay(entities):
+                # Details before dates are kept in the frame; the dates are still what we need.
+                turn.replies.say("availability.ask_dates", goal=turn.state.goal.value)
+                return True
             if self._corrects_search(turn):
                 goal = turn.state.goal if turn.state.goal is not Goal.NONE else Goal.AVAILABILITY
                 await availability.search(turn, goal=goal)
@@ -300,6 +319,9 @@ class ConversationEngine:
                 await self._clarify(turn)
                 return
         state.clarifications = 0
+        if intent == "modify_reservation" and not state.booking_refs and self._corrects_search(turn):
+            # "we arrive next friday" with no booking to change is a stay being planned.
+            intent = "make_reservation" if state.goal is Goal.BOOKING else "check_availability"
         if intent == "price_inquiry" and not mentions_stay(entities) and detect_topic(turn.message.text):
             intent = "hotel_info"  # "how much is breakfast?" is about the hotel, not room rates
         if intent in {"check_availability", "price_inquiry"}:

@@ -23,6 +23,7 @@ class MeteredPms(PmsAdapter):
     def __init__(self, inner: PmsAdapter) -> None:
         self._inner = inner
         self.name = inner.name
+        self.requires_guest_phone = inner.requires_guest_phone
 
     async def get_hotel_profile(self) -> HotelProfile:
         return await self._inner.get_hotel_profile()

@@ -43,6 +43,8 @@ class StaySlots(BaseModel):
     adults: int | None = None
     children: int | None = None
     room_type: str | None = None
+    # Ages of the children the guest told us about (one per child, in the order said); may be shorter.
+    child_ages: list[int] = Field(default_factory=list)
     # What we assumed rather than heard, so the reply can say so ("for 1 night", "for 2 adults").
     assumed_nights: bool = False
     assumed_adults: bool = False
@@ -52,6 +54,9 @@ class GuestSlots(BaseModel):
     name: str | None = None
     email: str | None = None
     phone: str | None = None
+    # The guest typed a number we could not use, or would rather not give one: a PMS that books without
+    # a phone is not held up by asking again.
+    phone_skipped: bool = False
 
 
 class Offer(BaseModel):

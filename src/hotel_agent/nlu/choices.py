@@ -1,4 +1,5 @@
-"""Which numbered option a short reply picks ("2", "la segunda", "o primeiro", "the 3rd one")."""
+"""Which offered option a reply picks: "2", "la segunda", "I'd like to book the first one", "number 1",
+"the cheapest"; and whether a reply about a room asks its price rather than choosing it."""
 
 from __future__ import annotations
 
@@ -39,8 +40,16 @@ ORDINALS: dict[str, int] = {
     "ultimo": -1,
 }
 _NUMBER = re.compile(r"^\D{0,20}?\b(\d{1,2})\b\D{0,20}$")
+# "number 1", "option 2", "la opción 3", "nº 2", "#1" inside a longer sentence.
+_NUMBERED = re.compile(r"(?:\b(?:number|option|no|nr|num|numero|opcion|opcao|n)\.?\s*|[#º°]\s*)(\d{1,2})\b")
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_WORDS = 5
+# A sentence that picks an option by its ordinal ("I'd like to book the first one"): longer, so it must
+# also say it is choosing or refer to an option (one/room/option), not just contain an ordinal word.
+MAX_SENTENCE_WORDS = 14
+_CHOICE_NOUNS = frozenset(
+    {"one", "room", "option", "opcion", "opcao", "habitacion", "hab", "quarto", "la", "el", "o", "a"}
+)
 
 
 def option_number(text: str, option_count: int) -> int | None:
@@ -60,6 +69,53 @@ def option_number(text: str, option_count: int) -> int | None:
             number = option_count if number == -1 else number
             return number if 1 <= number <= option_count else None
     return None
+
+
+def option_in_sentence(text: str, option_count: int) -> int | None:
+    """The option a longer sentence picks: "I'd like to book number 1", "we'll take the second one"."""
+    folded = fold_accents(text).strip()
+    words = _WORD.findall(folded)
+    if not words or len(words) > MAX_SENTENCE_WORDS:
+        return None
+    short = option_number(text, option_count)
+    if short is not None:
+        return short
+    numbered = _NUMBERED.search(folded)
+    if numbered is not None:
+        number = int(numbered.group(1))
+        return number if 1 <= number <= option_count else None
+    for index, word in enumerate(words):
+        if word not in ORDINALS or word == "quarto":
+            continue
+        neighbours = set(words[max(0, index - 1) : index]) | set(words[index + 1 : index + 2])
+        if neighbours & _CHOICE_NOUNS:
+            number = ORDINALS[word]
+            number = option_count if number == -1 else number
+            return number if 1 <= number <= option_count else None
+    return None
+
+
+_CHEAPEST = re.compile(
+    r"\b(?:cheapest|cheaper|least\s+expensive|lowest\s+price|most\s+affordable|budget|"
+    r"mas\s+barat[oa]|mais\s+barat[oa]|barat[oa]|mas\s+economic[oa]|mais\s+economic[oa]|economic[oa]|"
+    r"mas\s+en\s+conta|mais\s+em\s+conta|em\s+conta|menor\s+(?:precio|preco|valor))\b"
+)
+
+
+def wants_cheapest(text: str) -> bool:
+    """ "the cheapest", "la más barata", "o mais em conta": the lowest-priced option."""
+    return _CHEAPEST.search(fold_accents(text)) is not None
+
+
+_PRICE_QUESTION = re.compile(
+    r"\b(?:how\s+much|price|prices|cost|costs|rate|rates|cuanto|cuantos|precio|precios|cuesta|cuestan|"
+    r"vale|valen|tarifa|tarifas|quanto|quantos|preco|precos|custa|custam|valor|valores|diaria)\b"
+)
+
+
+def asks_price(text: str) -> bool:
+    """ "how much is the suite?" asks; "could we have the double?" chooses."""
+    return _PRICE_QUESTION.search(fold_accents(text)) is not None
 
 
 _STOP_WORDS = frozenset(

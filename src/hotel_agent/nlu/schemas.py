@@ -37,6 +37,8 @@ class Entities(BaseModel):
     nights: int | None = Field(default=None, ge=1, le=365)
     adults: int | None = Field(default=None, ge=0, le=50)
     children: int | None = Field(default=None, ge=0, le=50)
+    # Ages said for children ("our 4 year old", "niños de 5 y 8"), one per child, in the order said.
+    child_ages: list[int] | None = None
     room_type: str | None = None
     booking_ref: str | None = None
     name: str | None = None

@@ -191,3 +191,60 @@ def detect_topic(text: str) -> str | None:
         if _PATTERNS[topic].search(folded):
             return topic
     return None
+
+
+def detect_topics(text: str) -> list[str]:
+    """Every topic a message asks about, in the order asked: "what time is check-out? is there parking?"."""
+    folded = fold_accents(text)
+    found: list[tuple[int, str]] = []
+    for topic in TOPIC_ORDER:
+        match = _PATTERNS[topic].search(folded)
+        if match is not None:
+            found.append((match.start(), topic))
+    return [topic for _, topic in sorted(found)]
+
+
+# Amenities a guest may ask for by name, with the words that name them in guests' messages and in the
+# hotel's own amenity list (any language), so "is the pool heated?" can be told "there is no pool".
+AMENITY_KEYWORDS: dict[str, Sequence[str]] = {
+    "pool": ("pool", "swimming", "piscina", "piscinas", "alberca"),
+    "gym": ("gym", "fitness", "gimnasio", "gimnasios", "academia", "ginasio"),
+    "spa": ("spa", "massage", "massages", "masaje", "masajes", "massagem", "massagens"),
+    "sauna": ("sauna", "steam room", "bano turco", "banho turco"),
+    "jacuzzi": (
+        "jacuzzi",
+        "hot tub",
+        "whirlpool",
+        "hidromasaje",
+        "hidromassagem",
+        "banheira de hidromassagem",
+    ),
+    "restaurant": ("restaurant", "restaurante", "restaurantes", "dinner", "cena", "jantar"),
+    "bar": ("bar", "bars", "lounge"),
+    "terrace": ("terrace", "rooftop", "terraza", "azotea", "terraco", "rooftop bar"),
+    "air_conditioning": ("air conditioning", "aircon", "a/c", "aire acondicionado", "ar condicionado"),
+    "shuttle": ("shuttle", "airport transfer", "transfer", "traslado", "traslados"),
+    "elevator": ("elevator", "lift", "ascensor", "elevador"),
+    "laundry": ("laundry", "lavanderia", "dry cleaning", "tintoreria"),
+}
+_AMENITY_PATTERNS = {
+    amenity: re.compile(r"\b(" + "|".join(re.escape(fold_accents(word)) for word in words) + r")\b")
+    for amenity, words in AMENITY_KEYWORDS.items()
+}
+
+
+def named_amenities(text: str) -> list[str]:
+    """The amenities a message names ("is the pool heated?" -> ["pool"]), in the order named."""
+    folded = fold_accents(text)
+    found = [
+        (match.start(), amenity)
+        for amenity, pattern in _AMENITY_PATTERNS.items()
+        if (match := pattern.search(folded)) is not None
+    ]
+    return [amenity for _, amenity in sorted(found)]
+
+
+def amenity_listed(amenity: str, listed: Sequence[str]) -> str | None:
+    """The hotel's own line for `amenity` ("Rooftop terrace with river view"), or None when it has none."""
+    pattern = _AMENITY_PATTERNS[amenity]
+    return next((line for line in listed if pattern.search(fold_accents(line))), None)

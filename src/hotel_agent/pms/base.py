@@ -44,6 +44,9 @@ class PmsAdapter(abc.ABC):
     """Implemented by the embedded PMS (`local`) and the QloApps adapter (`qloapps`)."""
 
     name: str
+    # The PMS refuses a booking without the guest's phone (QloApps): the dialogue asks for one when the
+    # channel does not give it. Wrappers copy their inner adapter's value.
+    requires_guest_phone: bool = False
 
     @abc.abstractmethod
     async def get_hotel_profile(self) -> HotelProfile:

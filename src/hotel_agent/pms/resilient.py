@@ -101,6 +101,7 @@ class ResilientPmsAdapter(PmsAdapter):
     ) -> None:
         self.inner = inner
         self.name = inner.name
+        self.requires_guest_phone = inner.requires_guest_phone
         self._state = state
         self._ns = f"pms:{namespace}"
         self.breaker = breaker or CircuitBreaker(

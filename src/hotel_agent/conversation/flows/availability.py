@@ -6,10 +6,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import ValidationError
 
+from hotel_agent.conversation import frame
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.schemas import ReplyOption
 from hotel_agent.conversation.state import Goal, Offer, Stage
-from hotel_agent.conversation.stay import fill_defaults, merge_stay
+from hotel_agent.conversation.stay import fill_defaults
 from hotel_agent.pms.errors import InvalidPmsRequestError, PmsUnavailableError
 from hotel_agent.pms.schemas import MAX_STAY_NIGHTS, AvailabilityQuery, RoomOffer
 
@@ -44,7 +45,7 @@ async def search(turn: Turn, *, goal: Goal = Goal.AVAILABILITY, quiet_if: str | 
     state = turn.state
     if goal is Goal.BOOKING or state.goal is not Goal.BOOKING:
         state.goal = goal  # asking prices mid-booking keeps the booking going
-    state.stay = merge_stay(state.stay, turn.parsed.entities)
+    state.stay = frame.updated_stay(turn)
     if state.stay.checkin is None:
         state.stage = Stage.AWAITING_DATES
         turn.replies.say("availability.ask_dates", goal=state.goal.value)
@@ -133,7 +134,24 @@ async def show_offers(turn: Turn, *, quiet_if: str | None = None) -> None:
         for offer in state.offers
     ]
     state.stage = Stage.AWAITING_ROOM_CHOICE
+    state.proposed_room_type = None
     if quiet_if is not None and any(offer.room_type == quiet_if for offer in state.offers):
+        return
+    named = turn.parsed.entities.room_type
+    if requested is not None and named == requested and state.offers[0].room_type == requested:
+        # "got a twin for feb 9 to 11?": offer that room, as a receptionist would, not the whole list.
+        first = state.offers[0]
+        state.proposed_room_type = first.room_type
+        turn.replies.ask_yes_no(
+            "availability.requested_type_available",
+            room_name=turn.room_name(first.room_type),
+            per_night=first.per_night,
+            total=first.total,
+            currency=first.currency,
+            rooms_left=first.rooms_left,
+            others=len(state.offers) - 1,
+            **stay_context(turn),
+        )
         return
     options = [
         ReplyOption(

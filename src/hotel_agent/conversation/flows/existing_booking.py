@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from hotel_agent.conversation import frame
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.state import Goal, Stage, StaySlots
 from hotel_agent.conversation.stay import mentions_stay, merge_stay
@@ -145,13 +146,16 @@ async def handle_cancel_confirmation(turn: Turn) -> bool:
 
 
 def _change_from_message(turn: Turn, booking: Booking) -> BookingChange | None:
-    """The booking as the guest now wants it: the change drafted so far plus what this message adds."""
-    entities = turn.parsed.entities
+    """The booking as the guest now wants it: the change drafted so far plus what this message adds.
+
+    A day said alone is read next to the booking ("leave on the 5th" of a stay from 1 March: 5 March).
+    """
     draft = turn.state.pending_change or BookingChange()
     try:
         drafted = draft.applied_to(booking)
     except ValueError:
         drafted = booking.stay
+    entities = frame.stay_entities(turn, drafted.checkin)
     current = StaySlots(
         checkin=drafted.checkin,
         checkout=drafted.checkout,

@@ -1,9 +1,14 @@
-"""Hotel information from the hotel profile: times, address, parking, breakfast, wifi, pets, policies."""
+"""Hotel information from the hotel profile: times, address, parking, breakfast, wifi, pets, policies.
+
+A message may ask several things ("what time is check-out? is there parking?"): each topic gets its
+answer, in the order asked. An amenity asked by name is answered yes or no from the hotel's own list
+("is the pool heated?" at a hotel without one: "there is no pool"), never with the whole list alone.
+"""
 
 from __future__ import annotations
 
 from hotel_agent.conversation.context import Turn
-from hotel_agent.nlu.topics import detect_topic
+from hotel_agent.nlu.topics import amenity_listed, detect_topics, named_amenities
 
 POLICY_TOPICS = frozenset(
     {"parking", "breakfast", "wifi", "pets", "cancellation", "children", "smoking", "location"}
@@ -11,8 +16,46 @@ POLICY_TOPICS = frozenset(
 
 
 def answer(turn: Turn) -> None:
+    text = turn.message.text
+    topics = detect_topics(text)
+    amenities = named_amenities(text)
+    if amenities and "amenities" not in topics:
+        topics.append("amenities")
+    if not topics:
+        _general(turn)
+        return
+    for topic in topics:
+        if topic == "amenities" and amenities:
+            for amenity in amenities:
+                _amenity(turn, amenity)
+        else:
+            _topic(turn, topic)
+
+
+def _amenities(turn: Turn) -> list[str]:
     hotel = turn.hotel
-    topic = detect_topic(turn.message.text)
+    return hotel.amenities.get(turn.language) or hotel.amenities.get("en") or []
+
+
+def _amenity(turn: Turn, amenity: str) -> None:
+    listed = _amenities(turn)
+    line = amenity_listed(amenity, listed)
+    if line is None:
+        # The English list may name it where a translation words it differently.
+        english = turn.hotel.amenities.get("en") or []
+        match = amenity_listed(amenity, english)
+        if match is not None:
+            line = listed[english.index(match)] if len(listed) == len(english) else match
+    if line is not None:
+        turn.replies.say("info.amenity_available", hotel_name=turn.hotel.name, line=line)
+    else:
+        turn.replies.say(
+            "info.amenity_missing", hotel_name=turn.hotel.name, amenity=amenity, amenities=listed
+        )
+
+
+def _topic(turn: Turn, topic: str) -> None:
+    hotel = turn.hotel
     language = turn.language
     if topic == "checkin_checkout":
         turn.replies.say(
@@ -30,20 +73,21 @@ def answer(turn: Turn) -> None:
     elif topic == "contact":
         turn.replies.say("info.contact", hotel_name=hotel.name, phone=hotel.phone, email=hotel.email)
     elif topic == "amenities":
-        amenities = hotel.amenities.get(language) or hotel.amenities.get("en") or []
-        turn.replies.say("info.amenities", hotel_name=hotel.name, amenities=amenities)
+        turn.replies.say("info.amenities", hotel_name=hotel.name, amenities=_amenities(turn))
     elif topic in POLICY_TOPICS and topic in hotel.policies:
         texts = hotel.policies[topic]
         turn.replies.say("info.policy", topic=topic, policy=texts.get(language) or texts.get("en") or "")
-    elif topic is not None:
-        turn.replies.say("info.unknown_topic", hotel_name=hotel.name, phone=hotel.phone)
     else:
-        amenities = hotel.amenities.get(language) or hotel.amenities.get("en") or []
-        turn.replies.say(
-            "info.general",
-            hotel_name=hotel.name,
-            address=hotel.address,
-            checkin_time=hotel.checkin_time,
-            checkout_time=hotel.checkout_time,
-            amenities=amenities,
-        )
+        turn.replies.say("info.unknown_topic", hotel_name=hotel.name, phone=hotel.phone)
+
+
+def _general(turn: Turn) -> None:
+    hotel = turn.hotel
+    turn.replies.say(
+        "info.general",
+        hotel_name=hotel.name,
+        address=hotel.address,
+        checkin_time=hotel.checkin_time,
+        checkout_time=hotel.checkout_time,
+        amenities=_amenities(turn),
+    )

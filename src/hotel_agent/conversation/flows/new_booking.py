@@ -1,36 +1,40 @@
-"""A new booking: choose an offered room -> name and email -> summary -> explicit yes -> PMS -> reference."""
+"""A new booking: the frame's room -> name, email (phone) -> summary -> explicit yes -> PMS -> reference."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
+from hotel_agent.conversation import frame
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability
 from hotel_agent.conversation.state import Goal, Offer, Stage
-from hotel_agent.conversation.stay import mentions_stay
-from hotel_agent.nlu.choices import name_words, option_number
-from hotel_agent.nlu.entities import extract_name_reply
-from hotel_agent.pms.errors import InvalidPmsRequestError, NoAvailabilityError, PmsUnavailableError
-from hotel_agent.pms.schemas import BookingRequest, GuestDetails, normalize_phone
+from hotel_agent.nlu.choices import asks_price, name_words, option_in_sentence, wants_cheapest
+from hotel_agent.pms.errors import (
+    GuestPhoneRejectedError,
+    InvalidPmsRequestError,
+    NoAvailabilityError,
+    PmsUnavailableError,
+)
+from hotel_agent.pms.schemas import BookingRequest, GuestDetails
 
 QUESTION_INTENTS = frozenset({"price_inquiry", "check_availability", "hotel_info"})
 
 
 async def start(turn: Turn) -> None:
-    """The guest wants to book: pick up a room they named, else search or show the offers again."""
+    """The guest wants to book: take what the message says into the frame, then ask for what is missing."""
     state = turn.state
     state.goal = Goal.BOOKING
-    entities = turn.parsed.entities
-    if state.offers and not _changes_stay(turn) and entities.room_type is not None:
-        offer = _offer_for_type(turn, entities.room_type)
+    frame.take_guest_details(turn)
+    if state.offers and not _changes_stay(turn):
+        offer = _picked(turn) or _default_offer(turn)
         if offer is not None:
             await select(turn, offer)
             return
-    if state.offers and not _changes_stay(turn):
         state.stage = Stage.AWAITING_ROOM_CHOICE
         turn.replies.say("booking.which_room", count=len(state.offers))
         return
-    await availability.search(turn, goal=Goal.BOOKING, quiet_if=entities.room_type)
+    wanted = turn.parsed.entities.room_type or state.stay.room_type
+    await availability.search(turn, goal=Goal.BOOKING, quiet_if=wanted)
     if state.stage is Stage.AWAITING_ROOM_CHOICE and state.stay.room_type is not None:
         offer = _offer_for_type(turn, state.stay.room_type)
         if offer is not None:
@@ -43,10 +47,16 @@ def _changes_stay(turn: Turn) -> bool:
     return (
         (entities.checkin is not None and entities.checkin != stay.checkin)
         or (entities.checkout is not None and entities.checkout != stay.checkout)
-        or (entities.nights is not None)
+        or (entities.nights is not None and entities.nights != _nights(turn))
         or (entities.adults is not None and entities.adults != stay.adults)
         or (entities.children is not None and entities.children != stay.children)
+        or bool(entities.child_ages and entities.child_ages != stay.child_ages)
     )
+
+
+def _nights(turn: Turn) -> int | None:
+    stay = turn.state.stay
+    return (stay.checkout - stay.checkin).days if stay.checkin and stay.checkout else None
 
 
 def _offer_named(turn: Turn) -> Offer | None:
@@ -63,85 +73,100 @@ def _offer_for_type(turn: Turn, room_type: str) -> Offer | None:
     return next((offer for offer in turn.state.offers if offer.room_type == room_type), None)
 
 
-async def choose_room(turn: Turn) -> bool:
-    """In the room-choice stage: a number, a room name or a tapped option picks an offer."""
+def _picked(turn: Turn) -> Offer | None:
+    """The offer the message names: a tapped row, the room type, its number or ordinal, "the cheapest"."""
     state = turn.state
     message = turn.message
-    offer: Offer | None = None
+    if message.choice_id and message.choice_id.startswith("room:"):
+        return _offer_for_type(turn, message.choice_id.removeprefix("room:"))
+    if turn.parsed.entities.room_type is not None:
+        return _offer_for_type(turn, turn.parsed.entities.room_type)
+    if _changes_stay(turn) or not state.offers:
+        return None  # "we are 4" is a party size, not option 4
+    number = option_in_sentence(message.text, len(state.offers))
+    if number is not None:
+        return state.offers[number - 1]
+    if wants_cheapest(message.text):
+        return min(state.offers, key=lambda offer: (offer.total, offer.index))
+    return _offer_named(turn)
+
+
+def _default_offer(turn: Turn) -> Offer | None:
+    """The room a yes or the guest's details go with: the one proposed, the type asked for, the only one."""
+    state = turn.state
+    for room_type in (state.proposed_room_type, state.stay.room_type):
+        if room_type is not None and (offer := _offer_for_type(turn, room_type)) is not None:
+            return offer
+    return state.offers[0] if len(state.offers) == 1 else None
+
+
+def _propose(turn: Turn, offer: Offer) -> None:
+    turn.state.proposed_room_type = offer.room_type
+    turn.replies.ask_yes_no(
+        "booking.offer_details",
+        room_name=turn.room_name(offer.room_type),
+        per_night=offer.per_night,
+        total=offer.total,
+        nights=offer.nights,
+        currency=offer.currency,
+        rooms_left=offer.rooms_left,
+    )
+
+
+async def choose_room(turn: Turn) -> bool:
+    """In the room-choice stage: a number, a name, "the cheapest", a tap, or a yes / the guest's details
+    for the room proposed (or the only one) pick an offer; details given before the choice are kept."""
+    state = turn.state
+    message = turn.message
+    entities = turn.parsed.entities
+    # Offering one room we asked for the guest's name and email, so a bare name answers it; and a name
+    # beside an email or phone ("Tom Hanks tom@x.com") is the guest's details whatever we asked.
+    name_asked = state.proposed_room_type is not None or bool(entities.email or entities.phone)
+    details = frame.take_guest_details(turn, name_asked=name_asked)
     if message.choice_id == "yes" and state.proposed_room_type is not None:
         offer = _offer_for_type(turn, state.proposed_room_type)
-    elif message.choice_id and message.choice_id.startswith("room:"):
-        offer = _offer_for_type(turn, message.choice_id.removeprefix("room:"))
-    elif turn.parsed.entities.room_type is not None and not _changes_stay(turn):
-        offer = _offer_for_type(turn, turn.parsed.entities.room_type)
-        if offer is not None and turn.intent in QUESTION_INTENTS:
-            # "how much is the suite?" asks; it does not choose yet.
-            state.proposed_room_type = offer.room_type
-            turn.replies.ask_yes_no(
-                "booking.offer_details",
-                room_name=turn.room_name(offer.room_type),
-                per_night=offer.per_night,
-                total=offer.total,
-                nights=offer.nights,
-                currency=offer.currency,
-                rooms_left=offer.rooms_left,
-            )
-            return True
+    elif entities.room_type is not None and not _changes_stay(turn):
+        offer = _offer_for_type(turn, entities.room_type)
         if offer is None:
             turn.replies.say(
-                "availability.requested_type_unavailable",
-                room_name=turn.room_name(turn.parsed.entities.room_type),
+                "availability.requested_type_unavailable", room_name=turn.room_name(entities.room_type)
             )
             turn.replies.say("booking.which_room", count=len(state.offers))
             return True
-    elif not _changes_stay(turn):
-        # "we are 4" is a party size, not option 4.
-        number = option_number(message.text, len(state.offers))
-        offer = state.offers[number - 1] if number is not None else _offer_named(turn)
-        if offer is None and turn.intent == "affirm":
-            if state.proposed_room_type is not None:
-                offer = _offer_for_type(turn, state.proposed_room_type)  # yes to "shall I book it?"
-            elif len(state.offers) == 1:
-                offer = state.offers[0]  # "yes" to the only room offered
+        if turn.intent == "check_availability" or (
+            turn.intent in QUESTION_INTENTS and asks_price(message.text)
+        ):
+            _propose(turn, offer)  # "how much is the suite?" asks; it does not choose yet
+            return True
+    else:
+        offer = _picked(turn)
+        wants_it = details or turn.intent in {"affirm", "make_reservation"}
+        if offer is None and wants_it and not _changes_stay(turn):
+            offer = _default_offer(turn)
     if offer is None:
+        if details:
+            turn.replies.say("booking.which_room", count=len(state.offers))
+            return True
         return False
     await select(turn, offer)
     return True
 
 
 async def select(turn: Turn, offer: Offer) -> None:
-    """The guest chose `offer`: ask for what the booking still needs (name, email) or summarize."""
+    """The guest chose `offer`: ask for what the booking still needs (name, email, phone) or summarize."""
     state = turn.state
     state.goal = Goal.BOOKING
     state.selected_room_type = offer.room_type
     state.proposed_room_type = None
-    _take_guest_details(turn)
+    frame.take_guest_details(turn)
     await _ask_next(turn, chosen=offer)
-
-
-def _take_guest_details(turn: Turn) -> None:
-    entities = turn.parsed.entities
-    guest = turn.state.guest
-    if entities.email:
-        guest.email = entities.email.lower()
-    if entities.phone:
-        guest.phone = _valid_phone(entities.phone, turn.hotel.country) or guest.phone
-    if entities.name:
-        guest.name = entities.name
-    if guest.phone is None and turn.message.sender_phone:
-        guest.phone = _valid_phone(turn.message.sender_phone, turn.hotel.country)
-
-
-def _valid_phone(raw: str, country: str) -> str | None:
-    """E.164, or None for a number libphonenumber rejects (a booking must not fail on it as a bad email)."""
-    try:
-        return normalize_phone(raw, default_region=country or None)
-    except ValueError:
-        return None
 
 
 def ask_guest_details_again(turn: Turn) -> None:
     guest = turn.state.guest
+    if guest.name is not None and guest.email is not None and frame.needs_phone(turn):
+        turn.replies.say("booking.ask_phone", name=guest.name, invalid=False)
+        return
     turn.replies.say(
         "booking.ask_guest_details",
         room_name=turn.room_name(turn.state.selected_room_type or ""),
@@ -153,6 +178,7 @@ def ask_guest_details_again(turn: Turn) -> None:
 
 
 async def _ask_next(turn: Turn, *, chosen: Offer | None = None) -> None:
+    """A receptionist's order: name and email, then a phone when the PMS needs one, then the summary."""
     state = turn.state
     guest = state.guest
     room_name = turn.room_name(state.selected_room_type or "")
@@ -166,6 +192,10 @@ async def _ask_next(turn: Turn, *, chosen: Offer | None = None) -> None:
             need_email=guest.email is None,
             name=guest.name,
         )
+        return
+    if frame.needs_phone(turn):
+        state.stage = Stage.AWAITING_GUEST_DETAILS
+        turn.replies.say("booking.ask_phone", name=guest.name, invalid=frame.gave_invalid_phone(turn))
         return
     summarize(turn)
 
@@ -183,26 +213,34 @@ def summarize(turn: Turn) -> None:
         currency=offer.currency,
         name=state.guest.name,
         email=state.guest.email,
+        phone=state.guest.phone,
+        child_ages=state.stay.child_ages[: state.stay.children or 0],
         **availability.stay_context(turn),
     )
 
 
 async def collect_guest_details(turn: Turn) -> bool:
-    """In the details stage: take a name and/or email from the reply; False when it holds neither."""
+    """In the details stage: the name, email and/or phone from the reply; False when it holds none."""
     state = turn.state
-    before = (state.guest.name, state.guest.email)
-    _take_guest_details(turn)
-    entities = turn.parsed.entities
-    if state.guest.name is None and not entities.name:
-        # We just asked for it, so a bare "Ana Souza, ana@example.com" is read as the name.
-        state.guest.name = extract_name_reply(turn.message.text)
-    if (state.guest.name, state.guest.email) == before:
-        if "@" in turn.message.text:
-            turn.replies.say("booking.invalid_email")
-            return True
-        return False
-    await _ask_next(turn)
-    return True
+    if frame.take_guest_details(turn, name_asked=state.guest.name is None):
+        await _ask_next(turn)
+        return True
+    if "@" in turn.message.text and turn.parsed.entities.email is None:
+        turn.replies.say("booking.invalid_email")
+        return True
+    asking_phone = state.guest.name is not None and state.guest.email is not None and frame.needs_phone(turn)
+    if asking_phone and frame.gave_invalid_phone(turn):
+        state.guest.phone_skipped = True
+        if frame.needs_phone(turn):
+            turn.replies.say("booking.ask_phone", name=state.guest.name, invalid=True)
+        else:
+            await _ask_next(turn)  # the embedded PMS books without it: do not hold the guest up
+        return True
+    if asking_phone and turn.intent == "deny" and not turn.pms.requires_guest_phone:
+        state.guest.phone_skipped = True  # "I'd rather not"
+        await _ask_next(turn)
+        return True
+    return False
 
 
 async def confirm(turn: Turn) -> None:
@@ -235,6 +273,11 @@ async def confirm(turn: Turn) -> None:
         turn.replies.say("booking.no_longer_available", room_name=turn.room_name(offer.room_type))
         await availability.show_offers(turn)
         return
+    except GuestPhoneRejectedError:
+        state.guest.phone = None
+        state.stage = Stage.AWAITING_GUEST_DETAILS
+        turn.replies.say("booking.ask_phone", name=state.guest.name, invalid=True)
+        return
     except InvalidPmsRequestError:
         state.reset_flow()
         turn.replies.say("booking.failed")
@@ -265,18 +308,23 @@ async def confirm(turn: Turn) -> None:
 
 
 async def handle_confirmation(turn: Turn) -> bool:
-    """In the summary stage: yes books, no stops, a correction re-quotes."""
+    """In the summary stage: a plain yes books exactly the summary; a correction (with or without "no")
+    changes only the slot it names and shows the summary again; a plain no books nothing."""
     state = turn.state
-    if turn.intent == "affirm" or turn.message.choice_id == "yes":
-        await confirm(turn)
-        return True
-    if mentions_stay(turn.parsed.entities) and _changes_stay(turn):
-        # "no, from the 16th": re-quote the chosen room; only list alternatives if it is gone.
+    said_yes = turn.intent == "affirm" or turn.message.choice_id == "yes"
+    if turn.message.choice_id is None and _changes_stay(turn):
+        # "no, we leave on the 22nd": re-quote the chosen room; only list alternatives if it is gone.
         room_type = state.selected_room_type
         await availability.search(turn, goal=Goal.BOOKING, quiet_if=room_type)
         offer = _offer_for_type(turn, room_type or "") if state.stage is Stage.AWAITING_ROOM_CHOICE else None
         if offer is not None:
             await select(turn, offer)
+        return True
+    if turn.message.choice_id is None and frame.take_guest_details(turn):
+        await _ask_next(turn)  # "the email is ana@x.com": the same summary with the new details
+        return True
+    if said_yes:
+        await confirm(turn)
         return True
     if turn.intent == "deny" or turn.message.choice_id == "no":
         state.stage = Stage.IDLE

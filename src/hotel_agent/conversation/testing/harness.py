@@ -36,6 +36,7 @@ class OutageSwitch(PmsAdapter):
     def __init__(self, inner: PmsAdapter) -> None:
         self.inner = inner
         self.name = inner.name
+        self.requires_guest_phone = inner.requires_guest_phone
         self.down = False
 
     def _check(self) -> None:

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from hotel_agent.nlu.entities.ages import find_child_ages
 from hotel_agent.nlu.entities.contacts import (
     extract_name_reply,
     find_booking_ref,
@@ -56,7 +57,7 @@ __all__ = ["DEMO_ROOM_TYPES", "EntityExtractor", "extract_name_reply"]
 
 _GUEST_NOUN = (
     r"(?:adult\w*|personas?|pessoas?|people|persons?|ppl|pax|guests?|huespedes|hospedes|"
-    r"nin[oa]s?|kids?|child\w*|crianc\w*|bebes?|babies|baby|menores|noches?|nights?|noites?|"
+    r"nin[oa]s?|kids?|child\w*|crianc\w*|bebes?|babies|baby|menores|noches?|nights?|noites?|diarias?|"
     r"hij[oa]s|filh[oa]s)"
 )
 # Numbers that are not dates, guests or nights: blanked before those grammars run.
@@ -166,8 +167,16 @@ class EntityExtractor:
         guests = GuestGrammar.for_language(lang).extract(mask(cleaned, dates.spans))
         if guests.adults is not None and 0 < guests.adults <= _MAX_GUESTS:
             found["adults"] = guests.adults
-        if guests.children is not None and 0 < guests.children <= _MAX_GUESTS:
-            found["children"] = guests.children
+        children = (
+            guests.children if guests.children is not None and 0 < guests.children <= _MAX_GUESTS else None
+        )
+        ages = find_child_ages(folded)
+        if ages:
+            # "me, my husband and our 4 year old": an age stated is a child, even without a child count.
+            found["child_ages"] = ages
+            children = max(children or 0, len(ages))
+        if children is not None:
+            found["children"] = children
         return Entities.model_validate(found)
 
     def warm_up(self) -> None:

@@ -32,7 +32,7 @@ _EN_ORDINAL = r"(?:st|nd|rd|th)"
 # What may follow a number that is *not* a day of the month.
 _NOT_A_DAY = (
     r"(?!\s*(?:[:h]\s?\d|[.,]\d|\d{1,3}(?!\d)|%|/|"
-    r"(?:noches?|nights?|nites?|nts?|noites?|personas?|pessoas?|people|persons?|ppl|pax|guests?|"
+    r"(?:noches?|nights?|nites?|nts?|noites?|diarias?|pernoites?|personas?|pessoas?|people|persons?|ppl|pax|guests?|"
     r"huespedes|hospedes|adult\w*|nin[oa]s?|kids?|child\w*|crianc\w*|bebes?|babies|baby|menores|"
     r"hij[oa]s|filh[oa]s|estrellas?|estrelas?|stars?|floor|piso|andar|habitacion\w*|habs?|rooms?|"
     r"quartos?|cuartos?|camas?|beds?|horas?|hours?|hrs?|hs?|pm|am|p\.m|a\.m|min\w*|anos|years?|"
@@ -112,6 +112,12 @@ class DateGrammar:
             r"(?<![\w/.-])(?:(?P<pre>" + day_prefix + r")\s+(?P<d>\d{1,2})(?P<o>" + _ORDINAL + r")?"
             r"|(?P<d2>\d{1,2})" + _EN_ORDINAL + r")(?![\w])" + _NOT_A_DAY
         )
+        self.cue_day = re.compile(
+            r"(?<![\w])(?:chegamos|chego|chegaremos|chegada|chegar|chegando|saimos|saio|sairemos|saida|"
+            r"sair|saindo|entrada|entramos|llegamos|llego|llegada|salimos|salgo|salida|arrive|arriving|"
+            r"leave|leaving)\s+(?:a|ao\s+dia|no\s+dia|em|dia|el\s+dia|el|on)\s+(?P<d>\d{1,2})(?![\w])"
+            + _NOT_A_DAY
+        )
         self.weekday = re.compile(
             r"(?<![\w])(?:(?P<mod>next|this|coming|on|from|to|till|until|thru|el\s+proximo|"
             r"proximo|proxima|prox|este|el|esta|nesta|nessa|essa|na|no|a|de|al|hasta\s+el|ate|"
@@ -154,14 +160,18 @@ class DateGrammar:
             r"(?<![\w])(?:(?P<pre>for|por|during|durante|x|just|only|solo|so|apenas|about|around|"
             r"unas|umas|like)\s+)?(?P<n>" + number + r"|a\s+couple\s+of|a\s+couple|couple\s+of|"
             r"un\s+par\s+de|um\s+par\s+de)\s*-?\s*(?P<u>nights?|nites?|nts?|ngts?|nigths?|noches?|"
-            r"noites?|nuits?|weeks?|wks?|semanas?)(?![\w])(?!\s*(?:later|earlier|before|after|antes|"
+            r"noites?|diarias?|pernoites?|nuits?|weeks?|wks?|semanas?)(?![\w])(?!\s*(?:later|earlier|before|after|antes|"
             r"despues|depois|mas\s+tarde|mais\s+tarde|atras|ago|in\s+advance|de\s+antelacion|"
             r"de\s+antecedencia|de\s+anticipacion|early|sooner|more|mas|mais|extra)(?![\w]))"
         )
         self.bare_before = re.compile(
             r"(?:(?P<pre>\b(?:entre|between|del?|from|desde|dia|do|the|el|o|on\s+the|los\s+dias|"
             r"os\s+dias|from\s+the|between\s+the|entre\s+el|entre\s+o|entre\s+os\s+dias|"
-            r"entre\s+los\s+dias)\s+))?(?<![\d/.,:-])(?P<d>\d{1,2})(?:" + _ORDINAL + r")?\s*"
+            r"entre\s+los\s+dias)\s+))?(?<![\d/.,:-])(?P<d>\d{1,2}|"
+            + day_word
+            + r")(?:"
+            + _ORDINAL
+            + r")?\s*"
             r"(?P<c>-+|to|till|til|until|thru|through|al|ao|a|hasta|ate|y|e|and|&|pra|para)\s*"
             r"(?:(?:el|the|o|dia|el\s+dia|o\s+dia)\s+)?$"
         )
@@ -272,6 +282,10 @@ class DateGrammar:
                 start = m.start("d")
             if day is not None:
                 add(Mention("date", start, m.end(), DateSpec(day=day)))
+        for m in self.cue_day.finditer(text):
+            day = self._day(m["d"])
+            if day is not None:
+                add(Mention("date", m.start("d"), m.end("d"), DateSpec(day=day)))
         for m in self.weekday.finditer(text):
             word = m["w"]
             mod = " ".join(m["mod"].split()) if m["mod"] else None
@@ -355,7 +369,7 @@ class DateGrammar:
                 n = self._number(m["n"])
                 if n is not None and 1 <= n <= 60:
                     add(Mention("nights", m.start("n"), m.end("n"), nights=n))
-        return _settle(found)
+        return _drop_weekdays_of_dates(text, _settle(found))
 
     def _pt_weekday(self, text: str, m: re.Match[str], mod: str | None) -> bool:
         """Is "segunda/terça/quarta/quinta/sexta" without "-feira" a weekday here, not an ordinal?"""
@@ -602,6 +616,35 @@ _WORD_BEFORE = re.compile(r"(\w+)\W*$")
 def _previous_word(text: str, position: int) -> str | None:
     m = _WORD_BEFORE.search(text, max(0, position - 20), position)
     return m.group(1) if m else None
+
+
+_WEEKDAY_THEN_DATE = re.compile(r"^[\s,]*(?:(?:the|el|o|dia|el\s+dia|o\s+dia)\s+)?$")
+_DATE_THEN_WEEKDAY = re.compile(r"^[\s,(]*(?:(?:a|an|un|una|uma|um|que\s+es|que\s+e|which\s+is)\s+)?$")
+
+
+def _drop_weekdays_of_dates(text: str, mentions: list[Mention]) -> list[Mention]:
+    """ "friday 19 feb", "viernes 19 de febrero", "19/2 (sexta)": the weekday names the date beside it."""
+    dropped: set[int] = set()
+    for index, mention in enumerate(mentions):
+        if not _is_weekday(mention):
+            continue
+        after = mentions[index + 1] if index + 1 < len(mentions) else None
+        before = mentions[index - 1] if index else None
+        if (
+            after is not None
+            and _is_day(after)
+            and _WEEKDAY_THEN_DATE.match(text[mention.end : after.start]) is not None
+        ) or (
+            before is not None
+            and _is_day(before)
+            and _DATE_THEN_WEEKDAY.match(text[before.end : mention.start]) is not None
+        ):
+            dropped.add(index)
+    return [mention for index, mention in enumerate(mentions) if index not in dropped]
+
+
+def _is_day(mention: Mention) -> bool:
+    return mention.kind == "date" and mention.spec is not None and mention.spec.day is not None
 
 
 def _settle(found: list[Mention]) -> list[Mention]:

@@ -116,6 +116,7 @@ class QloAppsAdapter(PmsAdapter):
     """QloApps 1.6.1 over its webservice; one instance per hotel (`hotel_id` is `id_hotel`)."""
 
     name = "qloapps"
+    requires_guest_phone = True  # PS_ONE_PHONE_AT_LEAST, on by default
     # hotel_ari ignores the party (occupancies neither filter room types nor change the room price;
     # capacity is filtered here, per room type), so a cache may share one answer between parties.
     party_independent_availability = True
