@@ -26,6 +26,7 @@ from hotel_agent.conversation.stay import mentions_stay
 from hotel_agent.experiments.runtime import ExperimentRuntime
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.message_templates import TemplateRenderer
+from hotel_agent.nlu.choices import asks_to_see, wants_cancel
 from hotel_agent.nlu.schemas import Entities, ParseResult
 from hotel_agent.nlu.service import NluService
 from hotel_agent.nlu.topics import detect_topic
@@ -239,7 +240,12 @@ class ConversationEngine:
         entities = turn.parsed.entities
         if not mentions_stay(entities) or entities.booking_ref:
             return False
-        return turn.intent not in ESCAPE_INTENTS or turn.intent == "modify_reservation"
+        # "nos vamos el 23" read as a goodbye at 0.45 is a correction, not a goodbye.
+        return (
+            turn.intent not in ESCAPE_INTENTS
+            or turn.intent == "modify_reservation"
+            or turn.parsed.confidence < OVERRIDE_AT
+        )
 
     def _escapes(self, turn: Turn) -> bool:
         """A confident, different request while we wait for an answer to our question.
@@ -306,12 +312,26 @@ class ConversationEngine:
         state = turn.state
         intent = turn.intent
         entities = turn.parsed.entities
+        if (
+            entities.booking_ref
+            and intent == "modify_reservation"
+            and not mentions_stay(entities)
+            and asks_to_see(turn.message.text)
+        ):
+            intent = "booking_status"  # "me puedes mirar la HA-X otra vez?"
         if entities.booking_ref and intent not in {
             "cancel_reservation",
             "modify_reservation",
             "human_handoff",
         }:
-            intent = "booking_status"
+            # A reference with a cancel verb, or with new dates/party ("can we leave on the 5th?",
+            # "our daughter (5) is coming, can you add her?"), is that request, not a lookup.
+            if wants_cancel(turn.message.text):
+                intent = "cancel_reservation"
+            elif mentions_stay(entities) or frame.extra_nights(turn.message.text) is not None:
+                intent = "modify_reservation"
+            else:
+                intent = "booking_status"
         elif turn.parsed.confidence < CLARIFY_BELOW and intent not in {"affirm", "deny"}:
             if mentions_stay(entities):
                 intent = "check_availability"
@@ -324,6 +344,12 @@ class ConversationEngine:
             intent = "make_reservation" if state.goal is Goal.BOOKING else "check_availability"
         if intent == "price_inquiry" and not mentions_stay(entities) and detect_topic(turn.message.text):
             intent = "hotel_info"  # "how much is breakfast?" is about the hotel, not room rates
+        if intent == "hotel_info" and entities.checkin is not None:
+            # "tienen la suite del doce al catorce de mayo?": availability; "...têm berço?" answered too.
+            await availability.search(turn)
+            if detect_topic(turn.message.text) is not None:
+                info.answer(turn)
+            return
         if intent in {"check_availability", "price_inquiry"}:
             await availability.search(turn)
         elif intent == "make_reservation":

@@ -60,11 +60,79 @@ def stay_entities(turn: Turn, checkin: date | None) -> Entities:
     return entities
 
 
+_ARRIVAL = re.compile(
+    r"\b(?:arrival|arrive|arriving|check[\s-]?in|llegada|llegamos|llego|llegaremos|entrada|"
+    r"chegada|chegamos|chego|chega|chegaremos)\b"
+)
+
+
+_EXTRA_NIGHTS = re.compile(
+    r"\b(?P<n>\d|one|two|a|an|another|una|un|dos|uma|um|duas|mais\s+uma|mais\s+duas)\s+"
+    r"(?:(?:more|extra)\s+)?(?:nights?|noches?|noites?|diarias?)\b(?:\s+(?:more|extra|mas|a\s+mais|adicional(?:es)?))?"
+)
+_MORE = re.compile(
+    r"\b(?:more|extra|another|add|adding|extend|mas|anadir|agregar|sumar|mais|acrescentar|adicionar|adicional|prolongar|alargar|estender)\b"
+)
+_COUNT_WORDS = {
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "another": 1,
+    "una": 1,
+    "un": 1,
+    "uma": 1,
+    "um": 1,
+    "mais uma": 1,
+    "two": 2,
+    "dos": 2,
+    "duas": 2,
+    "mais duas": 2,
+}
+
+
+def extra_nights(text: str) -> int | None:
+    """ "one more night", "una noche más", "mais uma noite": nights added to the stay, not its length."""
+    folded = fold_accents(text)
+    match = _EXTRA_NIGHTS.search(folded)
+    if match is None or _MORE.search(folded) is None:
+        return None
+    raw = " ".join(match["n"].split())
+    return int(raw) if raw.isdigit() else _COUNT_WORDS.get(raw)
+
+
+def arrival_only(turn: Turn) -> bool:
+    """The message names the arrival ("actually arrival is the 8th") and no departure or length."""
+    entities = turn.parsed.entities
+    return (
+        entities.checkin is not None
+        and entities.checkout is None
+        and entities.nights is None
+        and _ARRIVAL.search(fold_accents(turn.message.text)) is not None
+    )
+
+
 def updated_stay(turn: Turn) -> StaySlots:
-    """The frame's stay with this message applied: a correction changes only the slot it names."""
+    """The frame's stay with this message applied: a correction changes only the slot it names.
+
+    "actually arrival is the 8th" moves the arrival and keeps the departure; a bare "no, the 16th"
+    moves the stay and keeps its nights.
+    """
     stay = turn.state.stay
     entities = stay_entities(turn, stay.checkin)
+    added = extra_nights(turn.message.text)
+    if added is not None and stay.checkout is not None and entities.checkin is None:
+        entities = entities.model_copy(
+            update={"nights": None, "checkout": stay.checkout + timedelta(days=added)}
+        )
     merged = merge_stay(stay, entities)
+    if (
+        arrival_only(turn)
+        and entities.checkin is not None
+        and stay.checkout is not None
+        and not stay.assumed_nights
+        and entities.checkin < stay.checkout
+    ):
+        merged.checkout = stay.checkout
     joining = entities.adults is None and joins_party(turn.message.text)
     if entities.children is not None and joining and stay.children:
         merged.children = stay.children + entities.children

@@ -157,3 +157,36 @@ def has_negation(text: str) -> bool:
     """True when the guest's words refuse rather than agree (accents and case ignored)."""
     words = [word.strip(".,!?¿¡;:'\"") for word in text.lower().split()]
     return any(word in _NEGATIONS for word in words)
+
+
+_CANCEL = re.compile(r"\b(?:cancel\w*|anul\w*|dar\s+de\s+baja|desmarcar)\b")
+
+
+def wants_cancel(text: str) -> bool:
+    """A cancel verb without a refusal: "afinal cancele a HA-BZ58QJ" (not "don't cancel it")."""
+    folded = fold_accents(text)
+    return _CANCEL.search(folded) is not None and "policy" not in folded and not has_negation(text)
+
+
+_TAKES_IT = re.compile(
+    r"\b(?:(?:i'?ll|we'?ll|i\s+will|we\s+will|let'?s)\s+(?:take|have|book|go\s+with)\s+(?:it|that|this)|"
+    r"(?:that|this)\s+one|sounds\s+good|me\s+la\s+quedo|me\s+lo\s+quedo|nos\s+la\s+quedamos|"
+    r"me\s+quedo\s+con\s+(?:esa|ese|esta|este)|esa\s+(?:esta\s+)?bien|fico\s+com\s+(?:esse|essa|este|esta|ele|ela)|"
+    r"ficamos\s+com\s+(?:esse|essa|este|esta)|pode\s+ser\s+(?:esse|essa)|quero\s+(?:esse|essa))\b"
+)
+
+
+def takes_it(text: str) -> bool:
+    """ "ok i'll take it", "vale, me la quedo", "ok, fico com esse": yes to the room just offered."""
+    return _TAKES_IT.search(fold_accents(text)) is not None
+
+
+_LOOKUP = re.compile(
+    r"\b(?:status|look\s+(?:at|up)|check\s+on|see|show|details|estado|mirar|ver|consultar|revisar|"
+    r"mostrar|status|situacao|olhar|conferir|verificar)\b"
+)
+
+
+def asks_to_see(text: str) -> bool:
+    """ "me puedes mirar la HA-X otra vez?": a lookup, whatever the intent model leans to."""
+    return _LOOKUP.search(fold_accents(text)) is not None

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from hotel_agent.conversation import frame
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.schemas import ReplyOption
-from hotel_agent.conversation.state import Goal, Offer, Stage
-from hotel_agent.conversation.stay import fill_defaults
+from hotel_agent.conversation.state import Goal, Offer, Stage, StaySlots
+from hotel_agent.conversation.stay import DEFAULT_ADULTS, fill_defaults
+from hotel_agent.nlu.choices import wants_cheapest
 from hotel_agent.pms.errors import InvalidPmsRequestError, PmsUnavailableError
 from hotel_agent.pms.schemas import MAX_STAY_NIGHTS, AvailabilityQuery, RoomOffer
 
@@ -36,7 +37,9 @@ def _per_night(offer: RoomOffer) -> Decimal:
     return (offer.total / nights).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-async def search(turn: Turn, *, goal: Goal = Goal.AVAILABILITY, quiet_if: str | None = None) -> None:
+async def search(
+    turn: Turn, *, goal: Goal = Goal.AVAILABILITY, quiet_if: str | None = None, offer_requested: bool = False
+) -> None:
     """Apply the message's dates and party, then show what is free (or ask for what is missing).
 
     `quiet_if`: a room type the guest already chose; when it is still free the list is not shown (the
@@ -50,11 +53,21 @@ async def search(turn: Turn, *, goal: Goal = Goal.AVAILABILITY, quiet_if: str | 
         state.stage = Stage.AWAITING_DATES
         turn.replies.say("availability.ask_dates", goal=state.goal.value)
         return
-    state.stay = fill_defaults(state.stay)
-    await show_offers(turn, quiet_if=quiet_if)
+    state.stay = _fitting_defaults(turn, fill_defaults(state.stay))
+    await show_offers(turn, quiet_if=quiet_if, offer_requested=offer_requested)
 
 
-async def show_offers(turn: Turn, *, quiet_if: str | None = None) -> None:
+def _fitting_defaults(turn: Turn, stay: StaySlots) -> StaySlots:
+    """ "single 2-3 feb for me": with no party said, a room type named for fewer guests sets the party."""
+    if not stay.assumed_adults or stay.room_type is None or stay.children:
+        return stay
+    info = next((rt for rt in turn.room_types if rt.code == stay.room_type), None)
+    if info is not None and not info.fits(stay.adults or DEFAULT_ADULTS, 0) and info.fits(1, 0):
+        return stay.model_copy(update={"adults": 1})
+    return stay
+
+
+async def show_offers(turn: Turn, *, quiet_if: str | None = None, offer_requested: bool = False) -> None:
     state = turn.state
     stay = state.stay
     if stay.checkin is None or stay.checkout is None:
@@ -137,8 +150,22 @@ async def show_offers(turn: Turn, *, quiet_if: str | None = None) -> None:
     state.proposed_room_type = None
     if quiet_if is not None and any(offer.room_type == quiet_if for offer in state.offers):
         return
-    named = turn.parsed.entities.room_type
-    if requested is not None and named == requested and state.offers[0].room_type == requested:
+    if requested is None and wants_cheapest(turn.message.text):
+        # "whats the cheapest?": name it and offer it, the list stays for "number 2".
+        cheapest = min(state.offers, key=lambda offer: (offer.total, offer.index))
+        state.proposed_room_type = cheapest.room_type
+        turn.replies.ask_yes_no(
+            "booking.offer_details",
+            room_name=turn.room_name(cheapest.room_type),
+            per_night=cheapest.per_night,
+            total=cheapest.total,
+            nights=cheapest.nights,
+            currency=cheapest.currency,
+            rooms_left=cheapest.rooms_left,
+        )
+        return
+    named = turn.parsed.entities.room_type == requested or offer_requested
+    if requested is not None and named and state.offers[0].room_type == requested:
         # "got a twin for feb 9 to 11?": offer that room, as a receptionist would, not the whole list.
         first = state.offers[0]
         state.proposed_room_type = first.room_type

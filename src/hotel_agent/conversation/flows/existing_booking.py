@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import ValidationError
 
@@ -156,6 +156,12 @@ def _change_from_message(turn: Turn, booking: Booking) -> BookingChange | None:
     except ValueError:
         drafted = booking.stay
     entities = frame.stay_entities(turn, drafted.checkin)
+    added = frame.extra_nights(turn.message.text)
+    if added is not None and entities.checkin is None:
+        # "can we add one more night?": the departure moves, the arrival stays.
+        entities = entities.model_copy(
+            update={"nights": None, "checkout": drafted.checkout + timedelta(days=added)}
+        )
     current = StaySlots(
         checkin=drafted.checkin,
         checkout=drafted.checkout,
@@ -165,8 +171,11 @@ def _change_from_message(turn: Turn, booking: Booking) -> BookingChange | None:
     )
     wanted = merge_stay(current, entities)
     if entities.checkin is not None and entities.checkout is None and entities.nights is None:
-        # A new arrival date keeps the length of the stay.
-        wanted.checkout = date.fromordinal(entities.checkin.toordinal() + booking.nights)
+        if frame.arrival_only(turn) and entities.checkin < drafted.checkout:
+            wanted.checkout = drafted.checkout  # "we'll arrive on the 2nd instead": the departure stays
+        else:
+            # A new date on its own moves the stay and keeps its length.
+            wanted.checkout = date.fromordinal(entities.checkin.toordinal() + booking.nights)
     if entities.adults is None and entities.children is None:
         wanted.adults, wanted.children = current.adults, current.children
     change = BookingChange(

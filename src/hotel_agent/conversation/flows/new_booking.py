@@ -8,7 +8,14 @@ from hotel_agent.conversation import frame
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability
 from hotel_agent.conversation.state import Goal, Offer, Stage
-from hotel_agent.nlu.choices import asks_price, name_words, option_in_sentence, wants_cheapest
+from hotel_agent.nlu.choices import (
+    asks_price,
+    has_negation,
+    name_words,
+    option_in_sentence,
+    takes_it,
+    wants_cheapest,
+)
 from hotel_agent.pms.errors import (
     GuestPhoneRejectedError,
     InvalidPmsRequestError,
@@ -34,6 +41,11 @@ async def start(turn: Turn) -> None:
         turn.replies.say("booking.which_room", count=len(state.offers))
         return
     wanted = turn.parsed.entities.room_type or state.stay.room_type
+    if state.stage is Stage.AWAITING_GUEST_DETAILS and state.selected_room_type and _changes_stay(turn):
+        # "leaving the 23rd" after the room was chosen: that room at the new dates, with its new price.
+        state.stay.room_type = turn.parsed.entities.room_type or state.selected_room_type
+        await availability.search(turn, goal=Goal.BOOKING, offer_requested=True)
+        return
     await availability.search(turn, goal=Goal.BOOKING, quiet_if=wanted)
     if state.stage is Stage.AWAITING_ROOM_CHOICE and state.stay.room_type is not None:
         offer = _offer_for_type(turn, state.stay.room_type)
@@ -140,7 +152,7 @@ async def choose_room(turn: Turn) -> bool:
             return True
     else:
         offer = _picked(turn)
-        wants_it = details or turn.intent in {"affirm", "make_reservation"}
+        wants_it = details or turn.intent in {"affirm", "make_reservation"} or takes_it(message.text)
         if offer is None and wants_it and not _changes_stay(turn):
             offer = _default_offer(turn)
     if offer is None:
@@ -311,7 +323,25 @@ async def handle_confirmation(turn: Turn) -> bool:
     """In the summary stage: a plain yes books exactly the summary; a correction (with or without "no")
     changes only the slot it names and shows the summary again; a plain no books nothing."""
     state = turn.state
-    said_yes = turn.intent == "affirm" or turn.message.choice_id == "yes"
+    said_yes = (
+        turn.intent == "affirm"
+        or turn.message.choice_id == "yes"
+        # "sí, resérvala porfa": a booking request for the summary on screen is its yes
+        or (turn.intent == "make_reservation" and not has_negation(turn.message.text))
+    )
+    wanted = turn.parsed.entities.room_type
+    if turn.message.choice_id is None and wanted is not None and wanted != state.selected_room_type:
+        # "afinal prefiro o twin, pode ser?": the other room, summarized again (never booked on that yes).
+        frame.take_guest_details(turn)
+        offer = _offer_for_type(turn, wanted) if not _changes_stay(turn) else None
+        if offer is not None:
+            state.stay.room_type = wanted
+            await select(turn, offer)
+            return True
+        if not _changes_stay(turn):
+            turn.replies.say("availability.requested_type_unavailable", room_name=turn.room_name(wanted))
+            summarize(turn)
+            return True
     if turn.message.choice_id is None and _changes_stay(turn):
         # "no, we leave on the 22nd": re-quote the chosen room; only list alternatives if it is gone.
         room_type = state.selected_room_type

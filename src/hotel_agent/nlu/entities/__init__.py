@@ -75,6 +75,7 @@ _NOISE = re.compile(
     r"|(?<![\w.,])\d\s*(?:estrellas|estrelas|stars?|\*)"
     r"|(?:habitacion|hab|room|quarto|cuarto|rm|apto|apartamento|numero|num|nro|piso|floor|andar|"
     r"planta)\s*(?:n(?:o|ro|um)?\.?\s*)?#?\s*\d{1,4}(?![\w/.:-])(?!\s*" + _GUEST_NOUN + r"(?![\w]))"
+    r"(?!\s*(?:-|to|till|until|al|a|ao|ate|hasta|y|e|and)\s*\d{1,2}(?:st|nd|rd|th)?\s*(?:de\s+)?[a-z]{3,})"
     r"|#\s*\d+|\d+\s*%|\d{5,}"
     r"|(?<![\w.,])\d{1,2}\s*(?:anos|years?\s+old|yrs?\s+old|y/o|yo|meses|months?\s+old|aninhos)(?![\w])"
 )

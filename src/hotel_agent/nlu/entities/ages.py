@@ -30,6 +30,7 @@ _YEARS_OLD = re.compile(
     r"|(?<![\w])de\s+(?P<ages2>" + _LIST + r")\s+" + _YEARS_ES_PT + r"(?![\w])"
 )
 _MAX_CHILD_AGE = 17
+_MONTHS = re.compile(r"\s*(?:meses|months?|mes)\b")
 
 
 def find_child_ages(folded: str) -> list[int]:
@@ -43,6 +44,8 @@ def find_child_ages(folded: str) -> list[int]:
             if any(start < b and end > a for a, b in covered):
                 continue
             ages = [int(n) for n in re.findall(_NUMBER, match[group])]
+            if _MONTHS.match(folded, end):
+                ages = [0 for _ in ages]  # "bebé de 10 meses": under a year
             if not ages or any(age > _MAX_CHILD_AGE for age in ages):
                 continue
             covered.append((start, end))

@@ -160,7 +160,7 @@ class DateGrammar:
             r"(?<![\w])(?:(?P<pre>for|por|during|durante|x|just|only|solo|so|apenas|about|around|"
             r"unas|umas|like)\s+)?(?P<n>" + number + r"|a\s+couple\s+of|a\s+couple|couple\s+of|"
             r"un\s+par\s+de|um\s+par\s+de)\s*-?\s*(?P<u>nights?|nites?|nts?|ngts?|nigths?|noches?|"
-            r"noites?|diarias?|pernoites?|nuits?|weeks?|wks?|semanas?)(?![\w])(?!\s*(?:later|earlier|before|after|antes|"
+            r"noites?|diarias?|pernoites?|nuits?|weeks?|wks?|semanas?|fortnights?|quincenas?|quinzenas?)(?![\w])(?!\s*(?:later|earlier|before|after|antes|"
             r"despues|depois|mas\s+tarde|mais\s+tarde|atras|ago|in\s+advance|de\s+antelacion|"
             r"de\s+antecedencia|de\s+anticipacion|early|sooner|more|mas|mais|extra)(?![\w]))"
         )
@@ -212,12 +212,12 @@ class DateGrammar:
             r"(?<![\w])(?:check[\s-]?out|salida|salimos|salgo|saldre|saldremos|saliendo|salir|me\s+voy|"
             r"nos\s+vamos|nos\s+iremos|irnos|irme|leaving|leave|departure|depart\w*|until|till|out|"
             r"extend\w*|extender|estender|prolong\w*|alargar|ampliar|"
-            r"hasta|ate|saida|saimos|saindo|sair|saio|sairemos|embora|check\s+out|regresamos|volto|"
+            r"hasta|ate|saida|saimos|saindo|sair|saio|sai|saem|sairmos|sairemos|embora|check\s+out|regresamos|volto|"
             r"volvemos|voltamos|returning)(?![\w])"
         )
         self.checkin_cue = re.compile(
             r"(?<![\w])(?:check[\s-]?in|llegada|llego|llegamos|llegaremos|llegando|llegar|entrada|entramos|"
-            r"arrival|arrive|arriving|arrives|chegada|chego|chegamos|chegaremos|chegando|chegar|"
+            r"arrival|arrive|arriving|arrives|chegada|chego|chega|chegam|chegamos|chegaremos|chegando|chegar|"
             r"from|desde|a\s+partir|starting|entrar|get\s+there|getting\s+there|coming\s+in)(?![\w])"
         )
 
@@ -349,7 +349,8 @@ class DateGrammar:
             add(Mention("date", m.start("d2"), m.end("d2"), DateSpec(day=second)))
         for m in self.duration.finditer(text):
             raw = m["n"]
-            is_week = m["u"].startswith(("week", "wk", "semana"))
+            is_fortnight = m["u"].startswith(("fortnight", "quincena", "quinzena"))
+            is_week = is_fortnight or m["u"].startswith(("week", "wk", "semana"))
             if (
                 raw in {"a", "an"}
                 and m["pre"] not in {"for", "just", "only", "about", "around", "like"}
@@ -360,7 +361,7 @@ class DateGrammar:
             if n is None:
                 continue
             if is_week:
-                n *= 7
+                n *= 14 if is_fortnight else 7
             if 1 <= n <= 365:
                 replaced = self.instead.search(text, max(0, m.start() - 20), m.start()) is not None
                 add(Mention("nights", m.start("n"), m.end(), nights=n, replaced=replaced))
