@@ -80,6 +80,7 @@ BOOKING_ACTIONS = ("created", "modified", "cancelled")
 # The reply that means the guest's request was done, by goal (tests check these keys exist).
 GOAL_REPLIES: dict[str, str] = {
     "availability.success": "availability",
+    "availability.requested_type_available": "availability",
     "booking.confirmed": "booking",
     "status.details": "status",
     "cancel.done": "cancel",
@@ -90,6 +91,8 @@ GOAL_REPLIES: dict[str, str] = {
     "info.amenities": "info",
     "info.policy": "info",
     "info.general": "info",
+    "info.amenity_available": "info",
+    "info.amenity_missing": "info",
 }
 FALLBACK_REPLIES: dict[str, str] = {"fallback.clarify": "clarify", "fallback.out_of_scope": "out_of_scope"}
 
