@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench load-test clean eval-blind eval-dev dev-known-failures monitoring-tools \
+.PHONY: help install run serve migrate seed import-templates test test-fast lint format bench load-test clean eval-blind eval-dev dev-known-failures monitoring-tools browser-tools \
 	deploy health canary-deploy canary-diff canary-promote rollback deploy-down backup restore
 
 help:
@@ -44,8 +44,20 @@ monitoring-tools:
 	    || echo "could not install them: the monitoring tests skip (and fail under CI=true)"; \
 	fi
 
+# The admin panel's browser tests: Debian's Chromium + chromedriver, and axe-core from npm (tests/e2e's lock file).
+BROWSER_TOOLS := chromium chromedriver node npm
+browser-tools:
+	@missing=""; for tool in $(BROWSER_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian's chromium, chromium-driver, nodejs and npm (missing:$$missing)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver nodejs npm >/dev/null \
+	    || echo "could not install them: the browser tests skip (and fail under CI=true)"; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error >/dev/null; fi
+
 # Line coverage of the template package is a success criterion of the plan: below 95% fails the run.
-test: install monitoring-tools
+test: install monitoring-tools browser-tools
 	$(UV) run pytest --cov=hotel_agent.message_templates --cov-report=term-missing:skip-covered --cov-fail-under=95
 
 # The blind conversation set (tests/conversations/blind): numbers only, so its failures stay unread
@@ -97,7 +109,7 @@ load-test: install
 	  $(if $(METRICS_URLS),--metrics-urls $(METRICS_URLS)) $(LOAD_ARGS)
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache artifacts tests/e2e/node_modules
 
 # One-host deployment behind nginx (docs/deploy.md). The logic is `hotel-agent deploy`; these only pass
 # the environment's file (deploy/onehost/$(ENV).toml) and its variables (.env.$(ENV)).
