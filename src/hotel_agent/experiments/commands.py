@@ -17,7 +17,7 @@ import getpass
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import yaml
@@ -28,10 +28,12 @@ from hotel_agent.db import standalone_session
 from hotel_agent.errors import HotelAgentError
 from hotel_agent.experiments.runtime import STAMP_KEY
 from hotel_agent.experiments.schemas import ExperimentCreate, ExperimentResults, PromoteRequest
-from hotel_agent.experiments.service import ExperimentService
 from hotel_agent.message_templates.sync import publish_change
 from hotel_agent.message_templates.versioning import TemplateOptions
 from hotel_agent.resources import build_state_backend
+
+if TYPE_CHECKING:
+    from hotel_agent.experiments.service import ExperimentService
 
 experiments_app = typer.Typer(help="A/B tests of reply wording.", no_args_is_help=True)
 
@@ -49,6 +51,9 @@ def _actor(actor: str | None) -> str:
 
 
 async def _run(settings: Settings, action: Callable[[ExperimentService], Awaitable[T]], *, write: bool) -> T:
+    # Imported here: the service brings scipy, which every other command would pay for at start-up.
+    from hotel_agent.experiments.service import ExperimentService
+
     options = TemplateOptions(languages=tuple(settings.languages))
     async with standalone_session(settings, write=write) as session:
         service = ExperimentService(session, options)
