@@ -3,16 +3,18 @@ error envelope."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotel_agent import __version__
@@ -29,9 +31,11 @@ from hotel_agent.message_templates import endpoints as template_endpoints
 from hotel_agent.nlu import endpoints as nlu_endpoints
 from hotel_agent.nlu.service import NluService
 from hotel_agent.ops import health
+from hotel_agent.ops.input_guard import refuse_unstorable_input
 from hotel_agent.ops.lifecycle import Lifecycle
 from hotel_agent.ops.logging import configure_logging
 from hotel_agent.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from hotel_agent.ops.openapi import install_openapi
 
 log = structlog.get_logger(__name__)
 
@@ -49,9 +53,15 @@ HTTP_ERROR_NAMES = {
 }
 
 
-def _envelope(status: int, error: str, detail: str, **extra: Any) -> JSONResponse:
-    headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
-    return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status, headers=headers)
+def _envelope(
+    status: int, error: str, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    all_headers = dict(headers or {})
+    if "retry_after" in extra:
+        all_headers["Retry-After"] = str(extra["retry_after"])
+    return JSONResponse(
+        {"error": error, "detail": detail, **extra}, status_code=status, headers=all_headers or None
+    )
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[int, str, list[dict[str, Any]]]:
@@ -65,6 +75,36 @@ def _describe_validation(exc: RequestValidationError) -> tuple[int, str, list[di
     return 422, detail, errors
 
 
+def _is_connection_failure(exc: DBAPIError) -> bool:
+    """The driver could not reach the server, or lost it mid-statement (not a bad statement)."""
+    origin = exc.orig
+    names = {type(origin).__name__, *(type(cause).__name__ for cause in _causes(origin))}
+    return bool(names & _CONNECTION_FAILURES) or isinstance(origin, OSError)
+
+
+def _causes(exc: BaseException | None) -> list[BaseException]:
+    found: list[BaseException] = []
+    while exc is not None and len(found) < 5:
+        exc = exc.__cause__ or exc.__context__
+        if exc is not None:
+            found.append(exc)
+    return found
+
+
+_CONNECTION_FAILURES = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "InterfaceError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "TooManyConnectionsError",
+    }
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
@@ -72,6 +112,20 @@ def install_error_handlers(app: FastAPI) -> None:
         # Redis (conversation state, locks) is unreachable: a clear 503 the caller may retry, not a 500.
         log.warning("request.state_unavailable", error=type(exc).__name__)
         return _envelope(503, "ServiceUnavailable", "the state backend (Redis) is unreachable; retry later")
+
+    @app.exception_handler(PoolTimeoutError)
+    async def database_busy(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("request.database_unavailable", error=type(exc).__name__)
+        return _envelope(503, "ServiceUnavailable", "the database is unreachable or busy; retry later")
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A lost or refused connection (failover, restart, a terminated backend) is a 503 the caller
+        # retries; Meta redelivers a webhook it was not acknowledged. Anything else is a bug: 500.
+        if exc.connection_invalidated or _is_connection_failure(exc):
+            log.warning("request.database_unavailable", error=type(exc.orig).__name__)
+            return _envelope(503, "ServiceUnavailable", "the database is unreachable; retry later")
+        return await unexpected_error(request, exc)
 
     @app.exception_handler(HotelAgentError)
     async def domain_error(_request: Request, exc: HotelAgentError) -> JSONResponse:
@@ -87,7 +141,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
-        return _envelope(exc.status_code, name, str(exc.detail))
+        # 405 carries Allow (the methods the path has); 401 from a security scheme WWW-Authenticate.
+        return _envelope(exc.status_code, name, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -125,8 +180,10 @@ def create_app(settings: Settings | None = None, *, nlu: NluService | None = Non
         version=__version__,
         description="Virtual hotel receptionist: guest conversations in en/es/pt against the hotel's PMS.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unstorable_input(frozenset({whatsapp_endpoints.WEBHOOK_PATH})))],
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(admin_endpoints.auth_router)
     app.include_router(admin_endpoints.router)

@@ -116,7 +116,10 @@ def serve(
             port=port or settings.port,
             workers=workers,
             log_config=None,
-            proxy_headers=True,
+            # X-Forwarded-For/-Proto are believed only from FORWARDED_ALLOW_IPS (default: nobody), so a
+            # client cannot pick its own address for the sign-in limits (docs/security.md).
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
             access_log=False,
             # SIGTERM: in-flight requests get this long, then the lifespan shutdown runs (ops/lifecycle.py).
             timeout_graceful_shutdown=max(1, round(settings.shutdown_graceful_seconds)),

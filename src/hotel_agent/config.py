@@ -101,8 +101,20 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr("dev-secret-key-change-me-not-for-production")
     admin_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
+    # Sign-in limits (admin/throttle.py, docs/security.md): never an account lock. Per (user, address):
+    # LOGIN_MAX_FAILURES attempts without success in LOGIN_WINDOW_SECONDS, then one attempt per delay
+    # that doubles from LOGIN_BACKOFF_BASE_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS. Per address: past
+    # LOGIN_ADDRESS_MAX_FAILURES failures in the window only users who signed in from it before may try.
     login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_seconds: int = Field(default=900, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    login_address_max_failures: int = Field(default=50, ge=1)
+    login_known_address_days: int = Field(default=30, ge=1)
+    # Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips):
+    # comma-separated IPs or CIDRs, or "*". Empty (the default): no proxy is trusted and the client
+    # address is the TCP peer's. Behind the bundled nginx on the same host: 127.0.0.1 (docs/security.md).
+    forwarded_allow_ips: str = ""
     # The admin UI's session (a cookie naming a server-side session): signed out after this long.
     admin_session_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
 

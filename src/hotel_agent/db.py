@@ -21,6 +21,12 @@ from sqlalchemy.pool import NullPool
 
 from hotel_agent.config import Settings
 
+# The largest value an `Integer` column holds on every backend (PostgreSQL INTEGER is 32-bit; SQLite's
+# is 64-bit): path and body ids are bounded by it in the schemas, so a larger one is a 422, not a 500.
+DB_INTEGER_MAX = 2**31 - 1
+# `BigInteger` columns, and SQLite's INTEGER.
+DB_BIGINT_MAX = 2**63 - 1
+
 
 def _prepare_sqlite_path(url: str) -> None:
     database = make_url(url).database

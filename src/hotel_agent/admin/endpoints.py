@@ -8,6 +8,7 @@ from hotel_agent.admin.deps import CurrentAdmin, admin_router
 from hotel_agent.admin.schemas import AdminPrincipal, LoginRequest, TokenResponse
 from hotel_agent.admin.service import LoginService
 from hotel_agent.deps import SessionDep, SettingsDep, StateDep
+from hotel_agent.errors import error_responses
 
 auth_router = APIRouter(prefix="/admin/auth", tags=["admin"])
 
@@ -17,7 +18,10 @@ router = admin_router(tags=["admin"])
 
 @auth_router.post(
     "/login",
-    responses={401: {"description": "wrong credentials"}, 429: {"description": "too many failures"}},
+    responses=error_responses(
+        s401="wrong username or password",
+        s429="too many failed logins from this address for this user; retry after Retry-After seconds",
+    ),
 )
 async def login(
     body: LoginRequest, request: Request, session: SessionDep, state: StateDep, settings: SettingsDep

@@ -1,4 +1,4 @@
-"""Admin accounts: creation, sign-in with a failed-login limit, token checks."""
+"""Admin accounts: creation, sign-in (throttled, never locked: admin/throttle.py), token checks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotel_agent.admin.repository import AdminUserRepository
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole, TokenResponse
 from hotel_agent.admin.security import decode_token, hash_password, issue_token, needs_rehash, verify_password
+from hotel_agent.admin.throttle import LoginThrottle
 from hotel_agent.config import Settings
-from hotel_agent.errors import ConflictError, TooManyRequestsError, UnauthorizedError, UnprocessableError
+from hotel_agent.errors import ConflictError, UnauthorizedError, UnprocessableError
 from hotel_agent.kit.state import StateBackend
 from hotel_agent.models import AdminUser
 
@@ -35,24 +36,21 @@ async def create_admin_user(
 
 
 class LoginService:
-    """Counts failed logins per username and per client address in the shared state backend."""
+    """Signs operators in; attempts go through the shared throttle (admin/throttle.py) first."""
 
     def __init__(self, session: AsyncSession, state: StateBackend, settings: Settings) -> None:
         self._repository = AdminUserRepository.from_session(session)
-        self._state = state
+        self._throttle = LoginThrottle(state, settings)
         self._settings = settings
 
     async def login(self, username: str, password: str, client_address: str) -> TokenResponse:
         username = username.strip().lower()
-        keys = (f"login-failures:user:{username}", f"login-failures:addr:{client_address}")
-        await self._refuse_when_locked(keys)
+        attempt = await self._throttle.reserve(username, client_address)
         user = await self._repository.get_by_username(username)
         valid = verify_password(user.password_hash if user else None, password)
         if user is None or not valid or not user.is_active:
-            for key in keys:
-                await self._state.incr(key, ttl=self._settings.login_lockout_seconds)
             raise UnauthorizedError("invalid username or password")
-        await self._state.delete(keys[0])
+        await self._throttle.succeeded(attempt)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_login_at = datetime.now(UTC)
@@ -64,15 +62,6 @@ class LoginService:
             ttl_seconds=ttl,
         )
         return TokenResponse(access_token=token, expires_in=ttl, role=AdminRole(user.role))
-
-    async def _refuse_when_locked(self, keys: tuple[str, ...]) -> None:
-        for key, raw in zip(keys, await self._state.get_many(list(keys)), strict=True):
-            if raw is not None and int(raw) >= self._settings.login_max_failures:
-                retry_after = await self._state.ttl(key)
-                raise TooManyRequestsError(
-                    "too many failed logins; try again later",
-                    retry_after=int(retry_after or self._settings.login_lockout_seconds) + 1,
-                )
 
 
 def principal_from_token(token: str, settings: Settings) -> AdminPrincipal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from hotel_agent.admin.deps import admin_router, require_role
@@ -13,7 +13,7 @@ from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
 from hotel_agent.conversation.schemas import InboundMessage, TurnResult
 from hotel_agent.conversation.staff_queue import HandoffOut
 from hotel_agent.deps import EngineDep, HandoffsDep
-from hotel_agent.errors import STATE_BACKEND_UNAVAILABLE_RESPONSE, UnprocessableError
+from hotel_agent.errors import UnprocessableError, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["conversation"])
 staff_router = admin_router(tags=["handoffs"])
@@ -29,7 +29,7 @@ class MessageIn(BaseModel):
 
 @router.post(
     "/messages",
-    responses={422: {"description": "invalid message"}, 503: STATE_BACKEND_UNAVAILABLE_RESPONSE},
+    responses=error_responses(s422="invalid message", s503="Redis or the database is unreachable"),
 )
 async def send_message(body: MessageIn, engine: EngineDep) -> TurnResult:
     """Handle one guest message and return the bot's replies."""
@@ -44,9 +44,12 @@ async def list_handoffs(handoffs: HandoffsDep) -> list[HandoffOut]:
     return await handoffs.list_open()
 
 
-@staff_router.post("/conversations/{conversation_id}/release")
+@staff_router.post(
+    "/conversations/{conversation_id}/release",
+    responses=error_responses(s404="no open handoff for this conversation"),
+)
 async def release_conversation(
-    conversation_id: str,
+    conversation_id: Annotated[str, Path(min_length=1, max_length=128)],
     handoffs: HandoffsDep,
     principal: Annotated[AdminPrincipal, Depends(require_role(AdminRole.EDITOR))],
 ) -> HandoffOut:

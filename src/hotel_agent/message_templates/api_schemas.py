@@ -82,7 +82,9 @@ class VersionCreate(BaseModel):
 
 
 class PreviewRequest(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="A stored version; default the active one.")
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="A stored version; default the active one."
+    )
     content: str | None = Field(
         default=None, min_length=1, max_length=MAX_CONTENT_LENGTH, description="Unsaved text."
     )

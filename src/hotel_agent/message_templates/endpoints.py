@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 
 from hotel_agent.admin.deps import admin_router, require_role
 from hotel_agent.admin.schemas import AdminPrincipal, AdminRole
-from hotel_agent.db import session_scope
+from hotel_agent.db import DB_INTEGER_MAX, session_scope
 from hotel_agent.deps import SessionDep
 from hotel_agent.deps import TemplateRuntimeDep as RuntimeDep
+from hotel_agent.errors import error_responses
 from hotel_agent.message_templates.api_schemas import (
     PreviewOut,
     PreviewRequest,
@@ -48,9 +49,18 @@ async def template_writer(runtime: RuntimeDep) -> AsyncIterator[TemplateVersionS
 Reader = Annotated[TemplateVersionService, Depends(template_reader)]
 Writer = Annotated[TemplateVersionService, Depends(template_writer, scope="function")]
 Editor = Annotated[AdminPrincipal, Depends(require_role(AdminRole.EDITOR))]
+# Ids and version numbers are Integer columns: bounded so an out-of-range one is a 422 naming it.
+TemplateId = Annotated[int, Path(ge=1, le=DB_INTEGER_MAX, description="The template's id.")]
+VersionNumber = Annotated[int, Path(ge=1, le=DB_INTEGER_MAX, description="A version of the template.")]
+DiffSide = Annotated[int, Query(ge=1, le=DB_INTEGER_MAX)]
+NOT_FOUND = error_responses(s404="no template with that id, or no such version")
 
 
-@router.post("/templates", status_code=201, responses={409: {"description": "key exists in that language"}})
+@router.post(
+    "/templates",
+    status_code=201,
+    responses=error_responses(s409="the key exists in that language", s422="invalid, or does not validate"),
+)
 async def create_template(body: TemplateCreate, editor: Editor, templates: Writer) -> TemplateDetail:
     """Create a template (a key in one language) with its first version, validated."""
     return await templates.create_template(body, editor.username)
@@ -75,47 +85,66 @@ async def list_templates(
     )
 
 
-@router.get("/templates/{template_id}")
-async def get_template(template_id: int, templates: Reader) -> TemplateDetail:
+@router.get("/templates/{template_id}", responses=NOT_FOUND)
+async def get_template(template_id: TemplateId, templates: Reader) -> TemplateDetail:
     """One template: variables, sample, limits, live version and every version."""
     return await templates.get_template(template_id)
 
 
-@router.put("/templates/{template_id}/versions", status_code=201)
+@router.put(
+    "/templates/{template_id}/versions",
+    status_code=201,
+    responses=error_responses(s404="no template with that id", s422="invalid, or does not validate"),
+)
 async def create_version(
-    template_id: int, body: VersionCreate, editor: Editor, templates: Writer
+    template_id: TemplateId, body: VersionCreate, editor: Editor, templates: Writer
 ) -> VersionOut:
     """Add a version (a draft, or live at once with status=active); rejected when it does not validate."""
     return await templates.create_version(template_id, body, editor.username)
 
 
-@router.post("/templates/{template_id}/versions/{version}/activate")
-async def activate_version(template_id: int, version: int, editor: Editor, templates: Writer) -> VersionOut:
+@router.post(
+    "/templates/{template_id}/versions/{version}/activate",
+    responses=error_responses(s404="no such template or version", s422="the version does not validate"),
+)
+async def activate_version(
+    template_id: TemplateId, version: VersionNumber, editor: Editor, templates: Writer
+) -> VersionOut:
     """Make a version live on every replica within a second."""
     return await templates.activate(template_id, version, editor.username)
 
 
-@router.post("/templates/{template_id}/rollback/{version}")
-async def rollback_version(template_id: int, version: int, editor: Editor, templates: Writer) -> VersionOut:
+@router.post(
+    "/templates/{template_id}/rollback/{version}",
+    responses=error_responses(
+        s404="no such template or version",
+        s409="not an earlier live version",
+        s422="the version does not validate",
+    ),
+)
+async def rollback_version(
+    template_id: TemplateId, version: VersionNumber, editor: Editor, templates: Writer
+) -> VersionOut:
     """Make an earlier live version live again."""
     return await templates.rollback(template_id, version, editor.username)
 
 
-@router.get("/templates/{template_id}/history")
-async def template_history(template_id: int, templates: Reader) -> TemplateHistory:
+@router.get("/templates/{template_id}/history", responses=NOT_FOUND)
+async def template_history(template_id: TemplateId, templates: Reader) -> TemplateHistory:
     """Versions with author, note, usage and conversions, and the audit trail."""
     return await templates.history(template_id)
 
 
-@router.get("/templates/{template_id}/diff")
-async def diff_versions(
-    template_id: int, templates: Reader, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
-) -> VersionDiff:
+@router.get("/templates/{template_id}/diff", responses=NOT_FOUND)
+async def diff_versions(template_id: TemplateId, templates: Reader, a: DiffSide, b: DiffSide) -> VersionDiff:
     """Compare two versions: unified diff and word diff."""
     return await templates.diff(template_id, a, b)
 
 
-@router.post("/templates/{template_id}/preview")
-async def preview_template(template_id: int, body: PreviewRequest, templates: Reader) -> PreviewOut:
+@router.post(
+    "/templates/{template_id}/preview",
+    responses=error_responses(s404="no such template or version", s422="the text does not render"),
+)
+async def preview_template(template_id: TemplateId, body: PreviewRequest, templates: Reader) -> PreviewOut:
     """Render a version or unsaved text with the sample or a given context, in any language."""
     return await templates.preview(template_id, body)

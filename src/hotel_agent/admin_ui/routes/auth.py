@@ -82,7 +82,7 @@ async def sign_in(
     try:
         await LoginService(session, state, settings).login(username, password, client)
     except TooManyRequestsError as exc:
-        wait = exc.extra.get("retry_after", settings.login_lockout_seconds)
+        wait = exc.extra.get("retry_after", settings.login_backoff_base_seconds)
         response = _sign_in_page(
             request,
             secure,

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from hotel_agent.channels.whatsapp.deps import SignedBody, signed_body
 from hotel_agent.channels.whatsapp.schemas import IntakeResult
 from hotel_agent.deps import ChannelDep
+from hotel_agent.errors import error_responses
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
 
@@ -21,7 +22,7 @@ signed_router = APIRouter(tags=["whatsapp"], dependencies=[Depends(signed_body)]
 @router.get(
     WEBHOOK_PATH,
     response_class=PlainTextResponse,
-    responses={403: {"description": "wrong mode or verify token"}},
+    responses=error_responses(s403="wrong mode or verify token"),
 )
 async def verify_subscription(
     channel: ChannelDep,
@@ -35,11 +36,12 @@ async def verify_subscription(
 
 @signed_router.post(
     WEBHOOK_PATH,
-    responses={
-        400: {"description": "not JSON, or not a WhatsApp payload"},
-        401: {"description": "missing or wrong X-Hub-Signature-256"},
-        413: {"description": "body too large"},
-    },
+    responses=error_responses(
+        s400="not JSON, or not a WhatsApp payload",
+        s401="missing or wrong X-Hub-Signature-256",
+        s413="body too large",
+        s503="the database is unreachable: not acknowledged, so Meta delivers it again",
+    ),
 )
 async def receive_webhook(channel: ChannelDep, body: SignedBody) -> IntakeResult:
     """Store every message once (keyed on its wamid) and queue it; statuses update the outbox."""

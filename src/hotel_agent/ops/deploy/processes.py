@@ -41,6 +41,9 @@ def release_env(release: Release) -> dict[str, str]:
         if not path.exists():
             raise DeployError(f"env file {path} of release {release.name} does not exist")
         env.update({key: value for key, value in dotenv_values(path).items() if value is not None})
+    # The one-host nginx reaches the processes over loopback and is the only proxy whose
+    # X-Forwarded-For is believed (docs/security.md); an env file may name another.
+    env.setdefault("FORWARDED_ALLOW_IPS", "127.0.0.1")
     # Workers are separate processes here; a web process never runs one inside.
     env["QUEUE_IN_PROCESS_WORKER"] = "false"
     return env
