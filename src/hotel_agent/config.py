@@ -107,8 +107,8 @@ class Settings(BaseSettings):
     # LOGIN_ADDRESS_MAX_FAILURES failures in the window only users who signed in from it before may try.
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
-    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
-    login_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    login_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=300.0, gt=0)
     login_address_max_failures: int = Field(default=50, ge=1)
     login_known_address_days: int = Field(default=30, ge=1)
     # Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips):
