@@ -56,10 +56,45 @@ DiffSide = Annotated[int, Query(ge=1, le=DB_INTEGER_MAX)]
 NOT_FOUND = error_responses(s404="no template with that id, or no such version")
 
 
+def _operation(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+# OpenAPI links: what a client (and the fuzz suite's stateful phase) can do next with a created resource.
+_TEMPLATE = "/admin/templates/{template_id}"
+_BY_CREATED_ID = {"template_id": "$response.body#/id"}
+CREATED_TEMPLATE_LINKS = {
+    "GetTemplate": {"operationRef": _operation(_TEMPLATE, "get"), "parameters": _BY_CREATED_ID},
+    "TemplateHistory": {
+        "operationRef": _operation(_TEMPLATE + "/history", "get"),
+        "parameters": _BY_CREATED_ID,
+    },
+    "AddVersion": {"operationRef": _operation(_TEMPLATE + "/versions", "put"), "parameters": _BY_CREATED_ID},
+    "PreviewTemplate": {
+        "operationRef": _operation(_TEMPLATE + "/preview", "post"),
+        "parameters": _BY_CREATED_ID,
+    },
+}
+_BY_CREATED_VERSION = {"template_id": "$request.path.template_id", "version": "$response.body#/version"}
+CREATED_VERSION_LINKS = {
+    "ActivateVersion": {
+        "operationRef": _operation(_TEMPLATE + "/versions/{version}/activate", "post"),
+        "parameters": _BY_CREATED_VERSION,
+    },
+    "DiffWithFirst": {
+        "operationRef": _operation(_TEMPLATE + "/diff", "get"),
+        "parameters": {"template_id": "$request.path.template_id", "a": 1, "b": "$response.body#/version"},
+    },
+}
+
+
 @router.post(
     "/templates",
     status_code=201,
-    responses=error_responses(s409="the key exists in that language", s422="invalid, or does not validate"),
+    responses={
+        201: {"description": "Created", "links": CREATED_TEMPLATE_LINKS},
+        **error_responses(s409="the key exists in that language", s422="invalid, or does not validate"),
+    },
 )
 async def create_template(body: TemplateCreate, editor: Editor, templates: Writer) -> TemplateDetail:
     """Create a template (a key in one language) with its first version, validated."""
@@ -94,7 +129,10 @@ async def get_template(template_id: TemplateId, templates: Reader) -> TemplateDe
 @router.put(
     "/templates/{template_id}/versions",
     status_code=201,
-    responses=error_responses(s404="no template with that id", s422="invalid, or does not validate"),
+    responses={
+        201: {"description": "Created", "links": CREATED_VERSION_LINKS},
+        **error_responses(s404="no template with that id", s422="invalid, or does not validate"),
+    },
 )
 async def create_version(
     template_id: TemplateId, body: VersionCreate, editor: Editor, templates: Writer
