@@ -162,3 +162,31 @@ async def test_a_phone_that_is_not_valid_does_not_hold_up_a_pms_that_books_witho
     assert keys(await other("Nick Young, nick.young@example.com")) == ["booking.ask_phone"]
     turn = await other("no, I'd rather not")
     assert keys(turn) == ["booking.summary"], texts(turn)
+
+
+async def test_a_stay_request_with_a_hotel_question_gets_both(client: httpx.AsyncClient) -> None:
+    turn = await conversation(client)("rooms 5-7 april for 2? and is breakfast included?")
+    assert keys(turn) == ["availability.success", "info.policy"]
+
+
+async def test_asking_about_free_cancellation_is_the_policy_not_a_cancellation(
+    client: httpx.AsyncClient,
+) -> None:
+    for text in ["can i cancel for free if plans change?", "se puede cancelar gratis si cambian los planes?"]:
+        turn = await conversation(client)(text)
+        assert keys(turn) == ["info.policy"], text
+
+
+async def test_a_reference_with_new_dates_is_a_change_and_with_a_cancel_verb_a_cancellation(
+    client: httpx.AsyncClient,
+) -> None:
+    say = conversation(client)
+    await say("a double room from march 3rd to the 5th for 2 adults")
+    await say("Maria Lopez, maria@example.com, +351 912 345 678")
+    booked = await say("yes")
+    reference = booked["replies"][0]["text"].split("Reference: ")[1].split()[0]
+    turn = await say(f"reserva {reference}: podemos irnos el 6 en vez del 5?")
+    assert keys(turn) == ["modify.confirm"], texts(turn)
+    assert keys(await say("no")) == ["modify.kept"]
+    turn = await say(f"desculpe, afinal cancele a {reference}, mudaram-me os planos")
+    assert keys(turn) == ["cancel.confirm"], texts(turn)

@@ -350,10 +350,18 @@ class ConversationEngine:
             if detect_topic(turn.message.text) is not None:
                 info.answer(turn)
             return
+        if (
+            intent == "cancel_reservation"
+            and not entities.booking_ref
+            and (detect_topic(turn.message.text) == "cancellation")
+        ):
+            intent = "hotel_info"  # "can i cancel for free if plans change?" asks the policy
         if intent in {"check_availability", "price_inquiry"}:
             await availability.search(turn)
+            info.answer_side_questions(turn)
         elif intent == "make_reservation":
             await new_booking.start(turn)
+            info.answer_side_questions(turn)
         elif intent == "booking_status":
             await existing_booking.start(turn, Goal.STATUS)
         elif intent == "cancel_reservation":

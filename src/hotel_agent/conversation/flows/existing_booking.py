@@ -10,7 +10,7 @@ from hotel_agent.conversation import frame
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.state import Goal, Stage, StaySlots
 from hotel_agent.conversation.stay import mentions_stay, merge_stay
-from hotel_agent.nlu.choices import has_negation
+from hotel_agent.nlu.choices import has_negation, name_words
 from hotel_agent.pms.errors import (
     BookingAlreadyCancelledError,
     BookingNotFoundError,
@@ -169,6 +169,11 @@ def _change_from_message(turn: Turn, booking: Booking) -> BookingChange | None:
         children=drafted.children,
         room_type=drafted.room_type,
     )
+    if entities.room_type is None and turn.state.pending_change is not None:
+        # "ok, então o família" to "which room would you like?": a room type by a word of its name.
+        named = _room_type_named(turn)
+        if named is not None:
+            entities = entities.model_copy(update={"room_type": named})
     wanted = merge_stay(current, entities)
     if entities.checkin is not None and entities.checkout is None and entities.nights is None:
         if frame.arrival_only(turn) and entities.checkin < drafted.checkout:
@@ -186,6 +191,14 @@ def _change_from_message(turn: Turn, booking: Booking) -> BookingChange | None:
         room_type=wanted.room_type if wanted.room_type != booking.room_type else None,
     )
     return None if change.model_dump(exclude_none=True) == {} else change
+
+
+def _room_type_named(turn: Turn) -> str | None:
+    words = {rt.code: name_words(rt.names.values()) for rt in turn.room_types}
+    shared = set.intersection(*words.values()) if len(words) > 1 else set()
+    said = set(name_words([turn.message.text]))
+    matches = [code for code, names in words.items() if (names - shared) & said]
+    return matches[0] if len(matches) == 1 else None
 
 
 async def _modify_requested(turn: Turn, booking: Booking) -> None:

@@ -32,6 +32,22 @@ def answer(turn: Turn) -> None:
             _topic(turn, topic)
 
 
+# Topics a stay request may carry as a second question ("rooms 5-7 april for 2? and is breakfast
+# included?"); check-in times, the address and contacts are too often part of the stay itself.
+SIDE_TOPICS = frozenset({"parking", "breakfast", "wifi", "pets", "cancellation", "children", "smoking"})
+
+
+def answer_side_questions(turn: Turn) -> None:
+    """After a stay request, the hotel question asked in the same message, if any."""
+    if "?" not in turn.message.text:
+        return
+    for topic in detect_topics(turn.message.text):
+        if topic in SIDE_TOPICS:
+            _topic(turn, topic)
+    for amenity in named_amenities(turn.message.text):
+        _amenity(turn, amenity)
+
+
 def _amenities(turn: Turn) -> list[str]:
     hotel = turn.hotel
     return hotel.amenities.get(turn.language) or hotel.amenities.get("en") or []
