@@ -186,9 +186,29 @@ class Deployer:
         self.echo(f"stopped canary {canary.name}")
 
     def _finalize(self, state: DeployState) -> None:
+        """The canary becomes stable at full size: its missing processes start before it takes 100%."""
         canary, previous = state.canary, state.stable
         assert canary is not None
-        self._switch(state, stable=canary, canary=None, weight=0, started=None)
+        add_web = max(0, self.config.web_instances - len(canary.web()))
+        add_workers = max(0, self.config.workers - len(canary.workers()))
+        if add_web or add_workers:
+            before = list(canary.instances)
+            start_release(self.config, canary, state.used_ports(), add_web, add_workers)
+            self.echo(f"{canary.name}: +{add_web} web, +{add_workers} workers for the full release")
+            started = Release(
+                name=canary.name,
+                directory=canary.directory,
+                env_file=canary.env_file,
+                instances=[i for i in canary.instances if i not in before],
+            )
+        else:
+            started = None
+        try:
+            self._switch(state, stable=canary, canary=None, weight=0, started=started)
+        except DeployError:
+            if started is not None:  # stopped by _switch: the canary stays as it was
+                canary.instances = [i for i in canary.instances if i not in started.instances]
+            raise
         state.save(self.state_path)
         self.echo(f"{canary.name} takes 100% and is the stable release")
         if previous is not None:
