@@ -149,6 +149,9 @@ def headline(document: dict[str, Any]) -> dict[str, Any]:
         depths = [s["gauges"].get("hotel_agent_whatsapp_queue_depth", 0.0) for s in samples]
         values["queue_lag_max_s"] = round(max(lags), 2) if lags else None
         values["queue_depth_max"] = max(depths) if depths else None
+        # Unanswered messages still stored in the queue when the drain ended are late, not gone: a
+        # `lost` equal to this is a backlog (longer --drain-seconds), one above it is a real loss.
+        values["queue_depth_at_end"] = depths[-1] if depths else None
         tenth = max(1, len(lags) // 10)
         values["queue_lag_growth_s"] = (
             round(statistics.mean(lags[-tenth:]) - statistics.mean(lags[tenth : 2 * tenth] or lags[:1]), 2)
@@ -322,6 +325,7 @@ def write(run_dir: Path) -> dict[str, Any]:
         "queue_lag_max_s",
         "queue_lag_growth_s",
         "queue_depth_max",
+        "queue_depth_at_end",
         "dead_letters_max",
         "db_pool_in_use_max",
         "db_pool_size",
