@@ -31,9 +31,6 @@ from tests.deploy.monitoring import (
 
 GRAFANA = ROOT / "deploy" / "grafana"
 DOCS = ROOT / "docs" / "metrics.md"
-# Declared by the experiments package (issue 12), which is not on main yet; the business dashboard and
-# the sample-ratio alert already read them under these names.
-AWAITED = {"hotel_agent_experiment_exposures_total", "hotel_agent_experiment_conversions_total"}
 PROMETHEUS_OWN = {"up"}
 
 
@@ -162,7 +159,7 @@ def test_docs_list_every_declared_metric_with_its_type() -> None:
     rows = _docs_rows()
     declared = declared_metrics()
     assert set(declared) - set(rows) == set(), "metrics the code declares that docs/metrics.md omits"
-    assert set(rows) - set(declared) - AWAITED - PROMETHEUS_OWN == set(), "documented but not declared"
+    assert set(rows) - set(declared) - PROMETHEUS_OWN == set(), "documented but not declared"
     for name, kind in declared.items():
         assert rows[name][0] == kind, f"docs/metrics.md says {name} is a {rows[name][0]}, the code a {kind}"
 
@@ -181,10 +178,10 @@ def test_every_metric_the_monitoring_reads_is_declared_by_the_app() -> None:
     declared = declared_metrics()
     computed = _computed_uses()
     missing = set(computed) - set(declared) - PROMETHEUS_OWN
-    assert missing <= AWAITED, "the dashboards or alerts read metrics the app does not declare"
+    assert missing == set(), "the dashboards or alerts read metrics the app does not declare"
 
 
-def test_awaited_experiment_metrics_are_not_declared_under_other_names() -> None:
-    """When issue 12 lands, its counters must be the ones the monitoring reads (else update both)."""
-    experiment = {name for name in declared_metrics() if name.startswith("hotel_agent_experiment")}
-    assert experiment <= AWAITED, f"experiment metrics not read by any panel or alert: {experiment - AWAITED}"
+def test_every_declared_business_metric_is_on_a_dashboard_or_an_alert() -> None:
+    computed = _computed_uses()
+    business = {name for name in declared_metrics() if name.startswith(("hotel_agent_experiment", "pms_"))}
+    assert business - set(computed) == set(), "declared but on no panel and in no alert"

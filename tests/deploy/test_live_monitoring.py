@@ -64,8 +64,10 @@ EVENT_ONLY = {
     "hotel_agent_queue_worker_restarts_total": "a queue worker crash or wedge",
     "hotel_agent_whatsapp_rejected_items_total": "an unreadable part of a signed delivery",
     "hotel_agent_whatsapp_duplicates_total": "a redelivered webhook",
-    "hotel_agent_experiment_exposures_total": "a running experiment (issue 12)",
-    "hotel_agent_experiment_conversions_total": "a running experiment (issue 12)",
+    "hotel_agent_experiment_exposures_total": "a running experiment",
+    "hotel_agent_experiment_conversions_total": "a running experiment",
+    "hotel_agent_experiment_fallbacks_total": "a running experiment",
+    "hotel_agent_experiment_cancellations_total": "a running experiment",
 }
 
 

@@ -341,6 +341,24 @@ CONVERSION = Row(
             ),
             width=12,
         ),
+        Panel(
+            "Experiment guard-rails",
+            "Per experiment and variant over the past hour: cancellations by exposed guests within the "
+            "goal window, and first exposures that fell back to control's text because the variant has "
+            "none in the guest's language.",
+            "short",
+            (
+                PromQuery(
+                    "sum by (experiment, variant) (increase(hotel_agent_experiment_cancellations_total[1h]))",
+                    "cancelled {{experiment}} {{variant}}",
+                ),
+                PromQuery(
+                    "sum by (experiment, variant) (increase(hotel_agent_experiment_fallbacks_total[1h]))",
+                    "fell back {{experiment}} {{variant}}",
+                ),
+            ),
+            width=24,
+        ),
     ),
 )
 
