@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hotel_agent.db import session_scope
 from hotel_agent.experiments.runtime import Assignment, ExperimentRuntime, RunningExperiment, TurnExperiments
 from hotel_agent.kit.state import MemoryStateBackend, StateBackend
-from hotel_agent.models import AbTestOutcome, Experiment, ExperimentExposure
+from hotel_agent.models import AbTestOutcome, Experiment, ExperimentEvent, ExperimentExposure
 from tests.conftest import make_settings
 
 
@@ -242,6 +242,16 @@ async def test_an_exposure_is_logged_once_and_outlives_lost_state(
     async with session_scope(sessionmaker) as session:
         await session.execute(
             update(Experiment).where(Experiment.id == experiment.id).values(variants=flipped)
+        )
+        # What the service records with a weight change: it tells the runtime the hash may have moved.
+        session.add(
+            ExperimentEvent(
+                experiment_id=experiment.id,
+                experiment_key=experiment.key,
+                action="updated",
+                actor="tester",
+                details={"weights": {"to": {str(v["name"]): v["weight"] for v in flipped}}},
+            )
         )
     restarted = ExperimentRuntime(
         make_settings(database_url),

@@ -46,7 +46,7 @@ from hotel_agent.experiments.schemas import CONTROL
 from hotel_agent.kit.state import StateBackend
 from hotel_agent.kit.tasks import cancel_and_wait
 from hotel_agent.message_templates.languages import base_language
-from hotel_agent.models import Experiment
+from hotel_agent.models import Experiment, ExperimentEvent
 
 log = structlog.get_logger(__name__)
 
@@ -68,9 +68,13 @@ class RunningExperiment:
     seed: str
     phase: int
     goal_days: int
+    # Weights were changed or coverage lowered during this phase: the hash may now disagree with a
+    # guest's first assignment, so a guest missing from the state backend is looked up in the exposures.
+    # Otherwise the hash *is* the first assignment, and a new guest costs no database read.
+    reassigned: bool = False
 
     @classmethod
-    def of(cls, experiment: Experiment) -> RunningExperiment:
+    def of(cls, experiment: Experiment, reassigned: bool = False) -> RunningExperiment:
         return cls(
             id=experiment.id,
             key=experiment.key,
@@ -82,6 +86,7 @@ class RunningExperiment:
             seed=experiment.seed,
             phase=experiment.phase,
             goal_days=experiment.goal_days,
+            reassigned=reassigned,
         )
 
     @property
@@ -261,8 +266,10 @@ class ExperimentRuntime:
     async def load(self) -> None:
         """Read the running experiments from the database (one per template key)."""
         async with self._sessionmaker() as session:
-            experiments = await ExperimentRepository.from_session(session).running()
-        running = {experiment.template_key: RunningExperiment.of(experiment) for experiment in experiments}
+            repository = ExperimentRepository.from_session(session)
+            experiments = await repository.running()
+            reassigned = {e.id: _reassigned(await repository.events(e.key)) for e in experiments}
+        running = {e.template_key: RunningExperiment.of(e, reassigned[e.id]) for e in experiments}
         if running != self._running:
             log.info("experiments.reloaded", running=sorted(e.key for e in running.values()))
         self._running = running
@@ -309,8 +316,10 @@ class ExperimentRuntime:
             elif isinstance(decoded, float):
                 # Coverage was raised since: the same hash decides again, existing guests stay put.
                 await self._store_bucket(experiment, guest_id, assignments)
-            else:
+            elif experiment.reassigned:
                 unknown.append(experiment)
+            else:
+                await self._store_bucket(experiment, guest_id, assignments)
         if unknown:
             async with self._sessionmaker() as session:
                 rows = await ExposureRepository.from_session(session).for_guest(
@@ -454,6 +463,20 @@ class ExperimentRuntime:
                 raise
             except Exception:
                 log.warning("experiments.sync_failed", exc_info=True)
+
+
+def _reassigned(events: Sequence[ExperimentEvent]) -> bool:
+    """Whether, since the current phase began, weights changed or coverage was lowered (newest first)."""
+    for event in events:
+        details = event.details or {}
+        if event.action == "updated" and "phase" in details:
+            return False
+        if event.action == "updated" and "weights" in details:
+            return True
+        coverage = details.get("coverage") if event.action == "updated" else None
+        if isinstance(coverage, dict) and float(coverage.get("to", 1)) < float(coverage.get("from", 0)):
+            return True
+    return False
 
 
 def control_or(variant: str) -> str | None:
