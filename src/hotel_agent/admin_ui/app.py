@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotel_agent.admin_ui.errors import SignInRequiredError
 from hotel_agent.admin_ui.rendering import BASE_PATH, render, safe_next
-from hotel_agent.admin_ui.routes import audit, auth, inbox, templates, users
+from hotel_agent.admin_ui.routes import audit, auth, experiments, inbox, templates, users
 from hotel_agent.errors import HotelAgentError
 
 log = structlog.get_logger("hotel_agent.admin_ui")
@@ -111,6 +111,8 @@ def create_admin_ui() -> FastAPI:
     install_error_pages(ui)
     ui.mount("/static", StaticFiles(packages=[("hotel_agent.admin_ui", "static")]), name="static")
     ui.include_router(auth.router)
+    # Before the templates' router: /templates/ab-tests is not a template id.
+    ui.include_router(experiments.router)
     ui.include_router(templates.router)
     ui.include_router(inbox.router)
     ui.include_router(audit.router)

@@ -18,6 +18,7 @@ from hotel_agent.admin.schemas import AdminRole
 from hotel_agent.admin_ui.deps import CsrfChecked, CurrentSession, Editor, Operator, current_session
 from hotel_agent.admin_ui.forms import context_fields, parse_context, parse_json_object, whatsapp_limits
 from hotel_agent.admin_ui.rendering import BASE_PATH, render
+from hotel_agent.experiments.endpoints import Reader as ExperimentReader
 from hotel_agent.message_templates.api_schemas import (
     KNOWN_CATEGORIES,
     PreviewRequest,
@@ -31,6 +32,7 @@ from hotel_agent.message_templates.overview import OverviewFilters, template_ove
 from hotel_agent.message_templates.validation import ValidationProblem, ValidationReport
 from hotel_agent.message_templates.versioning import TemplateVersionService
 
+LIVE_STATUSES = ("running", "paused")
 router = APIRouter(prefix="/templates", dependencies=[Depends(current_session)])
 
 
@@ -44,6 +46,7 @@ async def list_templates(
     request: Request,
     session: CurrentSession,
     templates: Reader,
+    experiments: ExperimentReader,
     category: Annotated[str, Query(max_length=32)] = "",
     language: Annotated[str, Query(max_length=16)] = "",
     text: Annotated[str, Query(max_length=200)] = "",
@@ -60,13 +63,15 @@ async def list_templates(
         in_experiment=bool(in_experiment),
         changed_within_days=changed_days,
     )
-    overview = await template_overview(templates, filters)
+    live = [e.template_key for e in (await experiments.list_experiments()).items if e.status in LIVE_STATUSES]
+    overview = await template_overview(templates, filters, experiment_keys=set(live))
     return render(
         request,
         "templates/list.html",
         session=session,
         overview=overview,
         all_languages=list(templates.options.languages),
+        experiments_enabled=True,
         query={
             "category": category,
             "language": language,
