@@ -92,9 +92,9 @@ async def send(client: httpx.AsyncClient, message: dict[str, Any]) -> None:
 @pytest.mark.parametrize("language", ["en", "es", "pt"])
 async def test_the_guest_reads_their_variant_and_the_booking_counts_once(
     client: httpx.AsyncClient,
-    fake: RunningFake,
+    fake: RunningFake,  # noqa: F811 - the fixture imported above
     language: str,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     editor = await headers(client)
     key = f"wa-greeting-{uuid.uuid4().hex[:8]}"
