@@ -75,10 +75,26 @@ async def template_overview(
     now: datetime | None = None,
 ) -> TemplateOverview:
     """Every key with its languages side by side, filtered; `experiment_keys`: keys in a live experiment."""
-    listed = await service.list_templates()
+    rows_found = await service.templates.summaries()
+    present: dict[str, set[str]] = {}
+    for _, key, language, *_rest in rows_found:
+        present.setdefault(key, set()).add(language)
+    items = [
+        TemplateSummary.model_construct(
+            id=template_id,
+            key=key,
+            language=language,
+            category=category,
+            active_version=version,
+            content=content,
+            updated_at=updated_at,
+            missing_languages=sorted(set(service.options.languages) - present[key]),
+        )
+        for template_id, key, language, category, updated_at, version, content in rows_found
+    ]
     languages = list(service.options.languages)
     by_key: dict[str, dict[str, TemplateSummary]] = {}
-    for item in listed.items:
+    for item in items:
         by_key.setdefault(item.key, {})[item.language] = item
         if item.language not in languages:
             languages.append(item.language)
@@ -87,22 +103,22 @@ async def template_overview(
     needle = (filters.text or "").strip().lower()
     rows = []
     for key in sorted(by_key):
-        items = by_key[key]
-        live = {language for language, item in items.items() if item.content is not None}
+        of_key = by_key[key]
+        live = {language for language, item in of_key.items() if item.content is not None}
         cells = [
             LanguageCell(
                 language,
-                items.get(language),
+                of_key.get(language),
                 None if language in live else _fallback(language, live, default),
             )
             for language in languages
         ]
-        first = next(iter(items.values()))
+        first = next(iter(of_key.values()))
         row = KeyRow(
             key=key,
             category=first.category,
             cells=cells,
-            updated_at=max(item.updated_at for item in items.values()),
+            updated_at=max(item.updated_at for item in of_key.values()),
             in_experiment=key in experiment_keys,
         )
         if _keep(row, filters, needle, since):
@@ -118,7 +134,7 @@ async def template_overview(
     return TemplateOverview(
         rows=rows,
         languages=shown,
-        categories=sorted({item.category for item in listed.items}),
+        categories=sorted({item.category for item in items}),
         total_keys=len(by_key),
     )
 

@@ -78,6 +78,29 @@ class TemplateRepository:
         query = query.order_by(Template.key, Template.language)
         return [(template, version) for template, version in (await self.session.execute(query)).all()]
 
+    async def summaries(self) -> list[tuple[int, str, str, str, datetime, int | None, str | None]]:
+        """(id, key, language, category, updated_at, live version, live text) of every template, as plain
+        rows: the admin list shows hundreds, and loading them as ORM objects costs most of its time."""
+        active = and_(
+            TemplateVersion.template_id == Template.id,
+            TemplateVersion.status == "active",
+            TemplateVersion.variant.is_(None),
+        )
+        query = (
+            select(
+                Template.id,
+                Template.key,
+                Template.language,
+                Template.category,
+                Template.updated_at,
+                TemplateVersion.version,
+                TemplateVersion.content,
+            )
+            .outerjoin(TemplateVersion, active)
+            .order_by(Template.key, Template.language)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+
     async def languages_by_key(self) -> dict[str, set[str]]:
         rows = await self.session.execute(select(Template.key, Template.language))
         languages: dict[str, set[str]] = {}
