@@ -69,7 +69,7 @@ def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
 
 
 def _wait_http(
-    url: str, process: subprocess.Popen[bytes], what: str, log: Path, seconds: float = 300
+    url: str, process: subprocess.Popen[bytes], what: str, log: Path, seconds: float = 600
 ) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -84,7 +84,7 @@ def _wait_http(
 
 
 def _wait_started(
-    metrics_url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 300
+    metrics_url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 600
 ) -> None:
     """A worker serves /metrics before its components are up; the pool gauge appears once they are."""
     deadline = time.monotonic() + seconds
