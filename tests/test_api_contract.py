@@ -138,6 +138,8 @@ async def test_every_operation_documents_the_statuses_its_shape_can_answer(
             if path.startswith("/admin/") and not path.startswith("/admin/auth"):
                 assert {"401", "403"} <= documented, (method, path)
     assert "429" in spec["paths"]["/admin/auth/login"]["post"]["responses"]
+    handshake = spec["paths"]["/webhooks/whatsapp"]["get"]["responses"]
+    assert list(handshake["403"]["content"]) == ["application/json"]  # the envelope, on a text/plain route
 
 
 async def test_a_wrong_method_is_a_405_with_allow(app_client: httpx.AsyncClient) -> None:

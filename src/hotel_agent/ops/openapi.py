@@ -56,6 +56,11 @@ def document_error_responses(schema: dict[str, Any]) -> None:
             if method not in _METHODS:
                 continue
             responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                # An error of a text/plain route (the webhook handshake) is still the JSON envelope.
+                content = response.get("content", {})
+                if status[:1] in "45" and content and "application/json" not in content:
+                    response["content"] = {"application/json": {"schema": {"$ref": _REF + "ErrorOut"}}}
             for status in sorted(_statuses_for(operation)):
                 existing = responses.get(str(status))
                 if existing is None or _uses_fastapi_validation_error(existing):
