@@ -53,6 +53,10 @@ async def test_create_start_results_and_promote(client: httpx.AsyncClient) -> No
         "/api/v1/messages", json={"conversation_id": f"ab-{uuid.uuid4().hex}", "text": "hello"}
     )
     assert "What can I do for you?" in after.text
+    log = await client.get(f"{UI}/audit?area=experiments")
+    assert "experiment.created" in log.text
+    assert "experiment.promoted" in log.text
+    assert key in log.text
     viewer_client = client
     viewer = await sign_in(viewer_client, AdminRole.VIEWER)
     refused = await client.post(f"{page}/stop", data={"csrf_token": viewer.csrf})

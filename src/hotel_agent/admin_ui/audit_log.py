@@ -1,6 +1,6 @@
 """The audit log page's reading: the newest changes of every kind, merged newest first.
 
-Each domain keeps its own trail (template_audit_events, admin_audit_events, experiment_events); this reads
+Each domain keeps its own trail (template_audit_events, experiment_events, admin_audit_events); this reads
 the newest of each through its repository and interleaves them by time.
 """
 
@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotel_agent.admin.repository import AdminAuditRepository
+from hotel_agent.experiments.repository import ExperimentRepository
 from hotel_agent.message_templates.repository import TemplateAuditRepository
 
-AREAS = ("templates", "users")
+AREAS = ("templates", "experiments", "users")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,19 @@ async def audit_entries(
                     + (f" v{event.version}" if event.version else ""),
                     event.details or {},
                     f"/templates/{event.template_id}/history" if event.template_id is not None else None,
+                )
+            )
+    if area in (None, "experiments"):
+        for experiment_event in await ExperimentRepository.from_session(session).latest_events(limit):
+            entries.append(
+                AuditEntry(
+                    experiment_event.created_at,
+                    "experiments",
+                    experiment_event.actor,
+                    f"experiment.{experiment_event.action}",
+                    experiment_event.experiment_key,
+                    experiment_event.details or {},
+                    f"/templates/ab-tests/{experiment_event.experiment_key}",
                 )
             )
     if area in (None, "users"):

@@ -77,6 +77,15 @@ class ExperimentRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def latest_events(self, limit: int) -> list[ExperimentEvent]:
+        """The newest events over every experiment (the admin panel's audit log)."""
+        query = (
+            select(ExperimentEvent)
+            .order_by(ExperimentEvent.created_at.desc(), ExperimentEvent.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
 
 class ExposureRepository:
     def __init__(self, session: AsyncSession) -> None:
