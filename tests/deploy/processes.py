@@ -14,7 +14,7 @@ from tests.services import free_port
 
 
 def start_web(
-    env: dict[str, str], logs: Path, name: str, *, workers: int = 1
+    env: dict[str, str], logs: Path, name: str, *, workers: int = 1, within: float = 90.0
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -26,7 +26,7 @@ def start_web(
         stdout=log,
         stderr=log,
     )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + within
     while True:
         try:
             if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
