@@ -66,7 +66,7 @@ class Cluster:
     deaths: list[int] = field(default_factory=list)
     _watch: threading.Event = field(default_factory=threading.Event)
 
-    def start_web(self) -> None:
+    def start_web(self, within: float = 90.0) -> None:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         env = {**self.env, "QUEUE_IN_PROCESS_WORKER": "false"}
@@ -78,7 +78,7 @@ class Cluster:
             stdout=log,
             stderr=log,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + within
         while True:
             try:
                 if httpx.get(f"{self.base_url}/health/ready", timeout=2).status_code == 200:
