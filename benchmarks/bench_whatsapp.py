@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import percentile  # noqa: E402
-from tests.channels.whatsapp.cluster import fresh_database  # noqa: E402
-from tests.services import REDIS_URL, free_port  # noqa: E402
+from tests.support.cluster import fresh_database  # noqa: E402
+from tests.support.services import REDIS_URL, free_port  # noqa: E402
 from tools.fake_graph_api.server import running_fake  # noqa: E402
 
 from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook  # noqa: E402

@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import percentile  # noqa: E402
-from tests.channels.whatsapp.cluster import fresh_database  # noqa: E402
-from tests.services import REDIS_URL  # noqa: E402
+from tests.support.cluster import fresh_database  # noqa: E402
+from tests.support.services import REDIS_URL  # noqa: E402
 
 ENQUEUES = 500
 PICKUPS = 200

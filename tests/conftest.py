@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -15,14 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from hotel_agent.app import create_app
 from hotel_agent.config import Settings
-from hotel_agent.db import create_engine, create_sessionmaker, session_scope
+from hotel_agent.db import create_engine, create_sessionmaker
 from hotel_agent.kit.state import MemoryStateBackend, RedisStateBackend, StateBackend
 from hotel_agent.migrations import upgrade
-from hotel_agent.nlu.service import NluService
-from hotel_agent.pms.local.seed import seed_demo_hotel
-from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, require_postgres, require_redis
+from tests.support.app import make_settings, running_app, seed_demo_database
+from tests.support.services import POSTGRES_ADMIN_URL, REDIS_URL, require_postgres, require_redis
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
@@ -45,7 +41,7 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
-    asyncio.run(_seed(url))
+    asyncio.run(seed_demo_database(url))
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -57,15 +53,8 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(url)
     import asyncio
 
-    asyncio.run(_seed(url))
+    asyncio.run(seed_demo_database(url))
     return url
-
-
-async def _seed(url: str) -> None:
-    engine = create_engine(Settings(database_url=url), url=url)
-    async with session_scope(create_sessionmaker(engine)) as session:
-        await seed_demo_hotel(session)
-    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -120,42 +109,8 @@ async def state(request: pytest.FixtureRequest) -> AsyncIterator[StateBackend]:
     await backend.close()
 
 
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "redis_url": None,
-        "environment": "development",
-        "log_format": "json",
-        "redis_key_prefix": f"test:{uuid.uuid4().hex}:",
-        # One test process starts hundreds of apps: frozen objects would never be collected.
-        "gc_freeze_after_start": False,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 async def app_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app (lifespan included) on SQLite or PostgreSQL with the in-process state backend."""
     async with running_app(make_settings(database_url)) as client:
         yield client
-
-
-@lru_cache(maxsize=1)
-def shared_nlu() -> NluService:
-    """One loaded, warmed NLU model for the whole test run (loading it per app would cost seconds)."""
-    service = NluService.build()
-    service.warm_up()
-    return service
-
-
-@asynccontextmanager
-async def running_app(
-    settings: Settings, *, nlu: NluService | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, nlu=nlu or shared_nlu())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from hotel_agent.admin.schemas import AdminRole
 from hotel_agent.deps import SessionDep
-from tests.admin.test_auth import login, make_user
+from tests.support.admin import login, make_user
 
 
 async def bearer(client: httpx.AsyncClient, role: AdminRole = AdminRole.EDITOR) -> dict[str, str]:
@@ -150,7 +150,7 @@ async def test_a_wrong_method_is_a_405_with_allow(app_client: httpx.AsyncClient)
 
 
 async def test_a_lost_database_connection_is_a_503_not_a_500(postgres_url: str) -> None:
-    from tests.conftest import make_settings, running_app
+    from tests.support.app import make_settings, running_app
 
     async with running_app(make_settings(postgres_url)) as client:
         probe = APIRouter()

@@ -19,7 +19,7 @@ from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.nlu.service import NluService
 from hotel_agent.queue import JobQueue
 from hotel_agent.resources import Resources
-from tests.conftest import make_settings, running_app, shared_nlu
+from tests.support.app import make_settings, running_app, shared_nlu
 
 
 class StartUpFailure(Exception):

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hotel_agent.migrations import downgrade, upgrade
 from hotel_agent.models import Base
-from tests.services import POSTGRES_ADMIN_URL, require_postgres
+from tests.support.services import POSTGRES_ADMIN_URL, require_postgres
 
 
 async def _diff(url: str) -> list[object]:

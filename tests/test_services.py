@@ -1,12 +1,12 @@
-"""The rule of tests/services.py: a missing service skips locally and fails under CI=true."""
+"""The rule of tests/support/services.py: a missing service skips locally and fails under CI=true."""
 
 from __future__ import annotations
 
 import pytest
 from _pytest.outcomes import Failed, Skipped
 
-from tests import services
-from tests.services import free_port
+from tests.support import services
+from tests.support.services import free_port
 
 
 def test_a_missing_service_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,22 +14,8 @@ from hotel_agent.admin.deps import require_role
 from hotel_agent.admin.schemas import AdminRole
 from hotel_agent.admin.security import issue_token, verify_password
 from hotel_agent.admin.service import create_admin_user
-from hotel_agent.db import session_scope
 from hotel_agent.errors import ConflictError, UnprocessableError
-
-PASSWORD = "correct horse battery"
-
-
-async def make_user(client: httpx.AsyncClient, role: AdminRole = AdminRole.EDITOR) -> str:
-    username = f"op-{uuid.uuid4().hex[:8]}"
-    resources = client.app.state.components.resources  # type: ignore[attr-defined]
-    async with session_scope(resources.sessionmaker) as session:
-        await create_admin_user(session, username, PASSWORD, role)
-    return username
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/admin/auth/login", json={"username": username, "password": password})
+from tests.support.admin import PASSWORD, login, make_user
 
 
 async def test_password_is_stored_as_argon2_hash(session: AsyncSession) -> None:

@@ -16,9 +16,9 @@ import pytest
 
 import hotel_agent.admin.service as admin_service
 from hotel_agent.admin.schemas import AdminRole
-from tests.admin.test_auth import PASSWORD, make_user
-from tests.conftest import make_settings, running_app
-from tests.deploy.processes import start_web, stop_all
+from tests.support.admin import PASSWORD, make_user
+from tests.support.app import make_settings, running_app
+from tests.support.processes import start_web, stop_all
 
 WRONG = "not-the-password"
 

@@ -14,16 +14,16 @@ import pytest
 from tools.fake_graph_api.server import RunningFake, running_fake
 
 from hotel_agent.migrations import upgrade
-from tests.channels.whatsapp.cluster import fresh_database
-from tests.conftest import _seed, make_settings, running_app
-from tests.services import require_postgres
+from tests.support.app import make_settings, running_app, seed_demo_database
+from tests.support.cluster import fresh_database
+from tests.support.services import require_postgres
 
 
 @pytest.fixture(scope="module")
 def ui_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('ui-db') / 'hotel_agent.db'}"
     upgrade(url)
-    asyncio.run(_seed(url))
+    asyncio.run(seed_demo_database(url))
     return url
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from hotel_agent.admin.schemas import AdminRole
 from hotel_agent.db import session_scope
 from hotel_agent.models import AdminUser
-from tests.admin_ui.helpers import PASSWORD, UI, csrf_of, make_user, sign_in
+from tests.support.admin_ui import PASSWORD, UI, csrf_of, make_user, sign_in
 
 
 async def test_pages_need_a_session_and_send_you_back_after_sign_in(client: httpx.AsyncClient) -> None:

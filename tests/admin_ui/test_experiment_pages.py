@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from hotel_agent.admin.schemas import AdminRole
-from tests.admin_ui.helpers import UI, sign_in
+from tests.support.admin_ui import UI, sign_in
 
 
 async def test_create_start_results_and_promote(client: httpx.AsyncClient) -> None:

@@ -15,8 +15,9 @@ from tools.fake_graph_api.server import RunningFake
 from hotel_agent.admin.schemas import AdminRole
 from hotel_agent.channels.whatsapp.simulation import message_payload
 from hotel_agent.config import WhatsAppTemplateRef
-from tests.admin_ui.helpers import UI, sign_in
-from tests.channels.whatsapp.conftest import (
+from tests.support.admin_ui import UI, sign_in
+from tests.support.app import running_app
+from tests.support.whatsapp import (
     PHONE_NUMBER_ID,
     new_guest,
     post_webhook,
@@ -24,7 +25,6 @@ from tests.channels.whatsapp.conftest import (
     wa_settings,
     wait_until,
 )
-from tests.conftest import running_app
 
 TEMPLATES = {
     "*": WhatsAppTemplateRef(

@@ -9,7 +9,7 @@ import uuid
 import httpx
 
 from hotel_agent.admin.schemas import AdminRole
-from tests.admin_ui.helpers import UI, sign_in
+from tests.support.admin_ui import UI, sign_in
 
 
 def _template_id(client_location: str) -> int:

@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from hotel_agent.admin.schemas import AdminRole
-from tests.admin_ui.helpers import PASSWORD, UI, csrf_of, sign_in
+from tests.support.admin_ui import PASSWORD, UI, csrf_of, sign_in
 
 
 async def test_only_admins_manage_users(client: httpx.AsyncClient) -> None:

@@ -7,8 +7,8 @@ import re
 import httpx
 
 from hotel_agent.pms.schemas import BookingStatus
-from tests.admin.test_auth import login, make_user
-from tests.conversation.conftest import conversation, keys, texts
+from tests.support.admin import login, make_user
+from tests.support.conversation import conversation, keys, texts
 
 REFERENCE = re.compile(r"HA-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}")
 

@@ -8,8 +8,8 @@ import httpx
 
 from hotel_agent.config import Settings
 from hotel_agent.conversation.testing.harness import in_process
-from tests.conftest import shared_nlu
-from tests.conversation.conftest import conversation, keys, texts
+from tests.support.app import shared_nlu
+from tests.support.conversation import conversation, keys, texts
 
 
 async def test_a_room_type_named_up_front_is_offered_and_the_details_book_it(

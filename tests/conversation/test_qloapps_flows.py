@@ -18,9 +18,9 @@ import pytest
 from prometheus_client import REGISTRY
 from tools.qloapps_emulator import DEFAULT_API_KEY
 
-from tests.conftest import make_settings, running_app
-from tests.conversation.conftest import keys, texts
-from tests.pms.qloapps_support import LoopbackEmulator
+from tests.support.app import make_settings, running_app
+from tests.support.conversation import keys, texts
+from tests.support.qloapps import LoopbackEmulator
 
 REFERENCE = re.compile(r"QA-\d+")
 

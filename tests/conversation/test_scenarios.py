@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from hotel_agent.pms.schemas import BookingStatus
-from tests.conversation.conftest import conversation, keys, texts
+from tests.support.conversation import conversation, keys, texts
 
 REFERENCE = re.compile(r"HA-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.services import require_binary
+from tests.support.services import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"

@@ -16,8 +16,8 @@ from hotel_agent.ops.deploy import backup
 from hotel_agent.ops.deploy.commands import deploy_app
 from hotel_agent.ops.deploy.processes import DeployError
 from hotel_agent.ops.deploy.state import DeployState, Release
-from tests.channels.whatsapp.cluster import ROOT, fresh_database
-from tests.services import require_postgres
+from tests.support.cluster import ROOT, fresh_database
+from tests.support.services import require_postgres
 
 pytestmark = pytest.mark.slow
 

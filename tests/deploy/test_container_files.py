@@ -25,7 +25,7 @@ from dockerfile_parse import DockerfileParser
 from dotenv import dotenv_values
 
 from hotel_agent.config import PmsType, Settings
-from tests.services import require_binary
+from tests.support.services import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.production.yml"

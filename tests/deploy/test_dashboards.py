@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from hotel_agent.cli import app
 from hotel_agent.ops.dashboards import DASHBOARDS, stale_files, write_dashboards
 from hotel_agent.ops.dashboards.model import Kind, Panel, PromQuery
-from tests.deploy.monitoring import (
+from tests.support.monitoring import (
     ROOT,
     Expression,
     all_expressions,

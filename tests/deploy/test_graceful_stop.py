@@ -20,11 +20,11 @@ import pytest
 from tools.fake_graph_api.server import RunningFake, running_fake
 
 from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook
-from tests.channels.whatsapp.cluster import cluster_env, fresh_database
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest
-from tests.deploy.load import WebhookLoad, replies_per_guest, summary, wait_answered
-from tests.deploy.processes import start_web, start_worker, stop_all
-from tests.services import require_postgres, require_redis
+from tests.support.cluster import cluster_env, fresh_database
+from tests.support.load import WebhookLoad, replies_per_guest, summary, wait_answered
+from tests.support.processes import start_web, start_worker, stop_all
+from tests.support.services import require_postgres, require_redis
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID, new_guest
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.services import require_binary
+from tests.support.services import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

@@ -40,11 +40,11 @@ from tools.qloapps_emulator import DEFAULT_API_KEY
 from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook
 from hotel_agent.ops.dashboards import DASHBOARDS
 from hotel_agent.ops.dashboards.model import SqlQuery
-from tests.channels.whatsapp.cluster import ROOT, cluster_env, fresh_database
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest
-from tests.deploy.monitoring import PROMETHEUS_DIR, RULE_FILES, Expression, all_expressions, metrics_read
-from tests.deploy.processes import stop_all
-from tests.services import free_port, require_binary, require_postgres, require_redis
+from tests.support.cluster import ROOT, cluster_env, fresh_database
+from tests.support.monitoring import PROMETHEUS_DIR, RULE_FILES, Expression, all_expressions, metrics_read
+from tests.support.processes import stop_all
+from tests.support.services import free_port, require_binary, require_postgres, require_redis
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID, new_guest
 
 # Bounded by the waits below (start-ups, then at most 2 x 120 s for the alert); the default 240 s per
 # test is too little for the fixture's start-ups on a loaded machine.

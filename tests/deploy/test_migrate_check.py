@@ -11,8 +11,8 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from hotel_agent.migrations import SchemaState, alembic_config, check, downgrade, upgrade
-from tests.channels.whatsapp.cluster import fresh_database
-from tests.services import free_port, require_postgres
+from tests.support.cluster import fresh_database
+from tests.support.services import free_port, require_postgres
 
 
 def migrate_check(database_url: str) -> subprocess.CompletedProcess[str]:

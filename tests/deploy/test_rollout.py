@@ -33,9 +33,9 @@ from tools.fake_graph_api.server import RunningFake, running_fake
 from hotel_agent.ops.deploy.config import DeployConfig, Thresholds
 from hotel_agent.ops.deploy.processes import alive, stop_instances
 from hotel_agent.ops.deploy.rollout import Deployer
-from tests.channels.whatsapp.cluster import ROOT, cluster_env, fresh_database
-from tests.deploy.load import ConversationLoad, WebhookLoad, replies_per_guest, summary, wait_answered
-from tests.services import IN_CI, free_port, require_postgres, require_redis
+from tests.support.cluster import ROOT, cluster_env, fresh_database
+from tests.support.load import ConversationLoad, WebhookLoad, replies_per_guest, summary, wait_answered
+from tests.support.services import IN_CI, free_port, require_postgres, require_redis
 
 pytestmark = pytest.mark.slow
 

@@ -29,8 +29,8 @@ from hotel_agent.channels.whatsapp.simulation import message_payload, signed_req
 from hotel_agent.config import DEV_WHATSAPP_PHONE_NUMBER_ID, Settings
 from hotel_agent.db import create_engine, create_sessionmaker, session_scope
 from hotel_agent.migrations import upgrade
-from tests.conftest import _seed, make_settings, shared_nlu
 from tests.e2e.browser import Browser, start_chromium
+from tests.support.app import make_settings, seed_demo_database, shared_nlu
 
 PASSWORD = "correct horse battery"
 APP_SECRET = "dev-whatsapp-app-secret"
@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_graph: RunningFake) ->
     path: Path = tmp_path_factory.mktemp("e2e-db") / "hotel_agent.db"
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
-    asyncio.run(_seed(url))
+    asyncio.run(seed_demo_database(url))
     asyncio.run(_users(url))
     settings = make_settings(url, whatsapp_api_base_url=fake_graph.url, whatsapp_retry_base_seconds=0.05)
     port = _free_port()

@@ -16,7 +16,7 @@ from hotel_agent.db import session_scope
 from hotel_agent.experiments.runtime import Assignment, ExperimentRuntime, RunningExperiment, TurnExperiments
 from hotel_agent.kit.state import MemoryStateBackend, StateBackend
 from hotel_agent.models import AbTestOutcome, Experiment, ExperimentEvent, ExperimentExposure
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 
 
 def running_experiment(

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from hotel_agent.admin.schemas import AdminRole
-from tests.conftest import make_settings, running_app
-from tests.experiments.builders import experiment_body, headers, own_template
+from tests.support.app import make_settings, running_app
+from tests.support.experiments import experiment_body, headers, own_template
 
 
 @pytest.fixture

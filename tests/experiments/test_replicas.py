@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from hotel_agent.experiments.hashing import assign
-from tests.channels.whatsapp.cluster import fresh_database
-from tests.conftest import make_settings, running_app
-from tests.experiments.builders import headers
-from tests.services import require_postgres
+from tests.support.app import make_settings, running_app
+from tests.support.cluster import fresh_database
+from tests.support.experiments import headers
+from tests.support.services import require_postgres
 
 MARKER = "lovely to hear from you"
 

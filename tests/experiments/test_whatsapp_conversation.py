@@ -19,21 +19,16 @@ from hotel_agent.channels.whatsapp.service.processing import MessageProcessor
 from hotel_agent.channels.whatsapp.simulation import message_payload
 from hotel_agent.experiments.hashing import assign
 from hotel_agent.models import AbTestOutcome, Booking, ExperimentExposure, WhatsAppInboundMessage
-from tests.channels.whatsapp.conftest import (  # noqa: F401 - fixtures: this module's own databases
-    PHONE_NUMBER_ID,
+from tests.support.app import running_app
+from tests.support.experiments import headers
+from tests.support.whatsapp import PHONE_NUMBER_ID, new_guest, post_webhook, sent_to, wa_settings, wait_until
+from tests.support.whatsapp_fixtures import (  # noqa: F401 - fixtures: this module's own databases
     database_url,
     fake,
     fake_server,
-    new_guest,
-    post_webhook,
-    sent_to,
-    wa_settings,
-    wait_until,
     whatsapp_postgres_url,
     whatsapp_sqlite_url,
 )
-from tests.conftest import running_app
-from tests.experiments.builders import headers
 
 VARIANT_TEXTS = {
     "en": "Hi there, lovely to hear from you! {{ hotel_name }} here. When would you like to stay?",

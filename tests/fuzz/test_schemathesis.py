@@ -28,10 +28,10 @@ from hotel_agent.admin.service import create_admin_user
 from hotel_agent.db import standalone_session
 from hotel_agent.message_templates.importer import import_catalog
 from hotel_agent.message_templates.source import YamlTemplateSource
-from tests.channels.whatsapp.cluster import ROOT, fresh_database
-from tests.conftest import make_settings
-from tests.deploy.processes import start_web, stop_all
-from tests.services import REDIS_URL, require_postgres, require_redis
+from tests.support.app import make_settings
+from tests.support.cluster import ROOT, fresh_database
+from tests.support.processes import start_web, stop_all
+from tests.support.services import REDIS_URL, require_postgres, require_redis
 
 pytestmark = pytest.mark.slow
 

@@ -31,8 +31,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.channels.whatsapp.cluster import fresh_database
-from tests.services import REDIS_URL, free_port
+from tests.support.cluster import fresh_database
+from tests.support.services import REDIS_URL, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOMS_PER_TYPE = 150

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.load import run
-from tests.services import require_postgres, require_redis
+from tests.support.services import require_postgres, require_redis
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 
 from hotel_agent.message_templates import TemplateRenderer, YamlTemplateSource
 from hotel_agent.message_templates import renderer as renderer_module
-from tests.message_templates.builders import FIXTURE_CATALOG, LogRecorder
+from tests.support.templates import FIXTURE_CATALOG, LogRecorder
 
 
 @pytest.fixture(scope="session")

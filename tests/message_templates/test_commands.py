@@ -17,7 +17,7 @@ from hotel_agent.message_templates.commands import DEFAULT_DOC, templates_app
 from hotel_agent.message_templates.repository import TemplateRepository
 from hotel_agent.message_templates.versioning import TemplateVersionService
 from hotel_agent.migrations import upgrade
-from tests.message_templates.builders import add_version, unique_key, write_catalog
+from tests.support.templates import add_version, unique_key, write_catalog
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from hotel_agent.db import session_scope
 from hotel_agent.message_templates import TemplateRenderer, TemplateRenderError
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVersionService
-from tests.message_templates.builders import add_version, make_template
+from tests.support.templates import add_version, make_template
 
 Write = Callable[..., Awaitable[Any]]
 

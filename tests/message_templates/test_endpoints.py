@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotel_agent.admin.schemas import AdminRole
-from tests.admin.test_auth import login, make_user
-from tests.conftest import make_settings, running_app
-from tests.message_templates.builders import unique_key
+from tests.support.admin import login, make_user
+from tests.support.app import make_settings, running_app
+from tests.support.templates import unique_key
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from babel import Locale
 from babel.numbers import format_currency
 
 from hotel_agent.message_templates import LocaleFormatter, TemplateRenderError
-from tests.message_templates.builders import render_one
+from tests.support.templates import render_one
 
 NIGHTS = '{{ plural(n, one="# night", other="# nights") }}'
 NOCHES = '{{ plural(n, one="# noche", many="# de noches", other="# noches") }}'
@@ -114,7 +114,7 @@ def test_money_takes_another_currency_and_string_amounts() -> None:
 
 
 def test_money_default_currency_comes_from_the_service() -> None:
-    from tests.message_templates.builders import make_service
+    from tests.support.templates import make_service
 
     service = make_service({"en": {"t": "{{ a|money }}"}}, currency="GBP")
     assert service.render("t", "en", {"a": 12}).text == "£12.00"

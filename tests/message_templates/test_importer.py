@@ -14,7 +14,7 @@ from hotel_agent.message_templates.importer import CONFLICT_NOTE, export_catalog
 from hotel_agent.message_templates.repository import TemplateRepository, TemplateVersionRepository
 from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVersionService
 from hotel_agent.models import TemplateAuditEvent
-from tests.message_templates.builders import add_version, unique_key, write_catalog
+from tests.support.templates import add_version, unique_key, write_catalog
 
 
 class Catalog:

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from hotel_agent.admin.schemas import AdminRole
 from hotel_agent.models import TemplateUsageStat
-from tests.admin.test_auth import login, make_user
-from tests.conftest import make_settings, running_app
-from tests.conversation.conftest import conversation, keys, texts
+from tests.support.admin import login, make_user
+from tests.support.app import make_settings, running_app
+from tests.support.conversation import conversation, keys, texts
 
 MARK = "¡PRUEBA DE OPERADOR!"
 

@@ -21,7 +21,7 @@ from hotel_agent.message_templates import (
     TemplateRenderError,
     YamlTemplateSource,
 )
-from tests.message_templates.builders import LogRecorder, make_service
+from tests.support.templates import LogRecorder, make_service
 
 OFFERS: dict[str, Any] = {
     "nights": 2,

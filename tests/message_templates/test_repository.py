@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotel_agent.models import Template, TemplateVersion
-from tests.message_templates.builders import unique_key
+from tests.support.templates import unique_key
 
 
 async def template(session: AsyncSession) -> Template:

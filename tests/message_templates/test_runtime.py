@@ -18,8 +18,8 @@ from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 from hotel_agent.message_templates.runtime import TemplateRuntime
 from hotel_agent.migrations import upgrade
 from hotel_agent.resources import Resources, build_resources
-from tests.conftest import make_settings
-from tests.message_templates.builders import LogRecorder
+from tests.support.app import make_settings
+from tests.support.templates import LogRecorder
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from hotel_agent.message_templates import RenderLimits, TemplateRenderError
-from tests.message_templates.builders import make_service, render_one
+from tests.support.templates import make_service, render_one
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from hotel_agent.kit.state import MemoryStateBackend, RedisStateBackend, StateBa
 from hotel_agent.message_templates.db_source import DatabaseTemplateSource
 from hotel_agent.message_templates.sync import CHANNEL, STAMP_KEY, TemplateCatalogSync, publish_change
 from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVersionService
-from tests.message_templates.builders import add_version, make_template
+from tests.support.templates import add_version, make_template
 
 Replica = tuple[DatabaseTemplateSource, TemplateCatalogSync]
 

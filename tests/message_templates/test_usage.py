@@ -18,7 +18,7 @@ from hotel_agent.message_templates import usage as usage_module
 from hotel_agent.message_templates.usage import UsageRecorder
 from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVersionService
 from hotel_agent.models import TemplateUsageStat, TemplateVersion
-from tests.message_templates.builders import LogRecorder, make_template
+from tests.support.templates import LogRecorder, make_template
 
 
 def event(version_id: int | None, conversation_id: str | None, seconds: float = 0.000025) -> RenderEvent:

@@ -17,7 +17,7 @@ from hotel_agent.message_templates.errors import (
 from hotel_agent.message_templates.repository import TemplateUsageRepository
 from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVersionService
 from hotel_agent.models import TemplateAuditEvent, TemplateVersion
-from tests.message_templates.builders import add_version, make_template, unique_key
+from tests.support.templates import add_version, make_template, unique_key
 
 
 @pytest.fixture

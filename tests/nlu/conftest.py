@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from hotel_agent.nlu.service import NluService
-
-# The reference clock of the labelled data (docs/nlu-data.md): a Sunday, hotel time.
-SUNDAY_NOON = datetime(2027, 1, 10, 12, 0)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from hotel_agent.nlu import evaluation
 from hotel_agent.nlu.dataset import load_examples, split_files
 from hotel_agent.nlu.service import NluService
-from tests.nlu.conftest import SUNDAY_NOON
+from tests.support.nlu import SUNDAY_NOON
 
 LANGUAGES = ("en", "es", "pt")
 

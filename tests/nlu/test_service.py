@@ -11,7 +11,7 @@ from hotel_agent.nlu import evaluation
 from hotel_agent.nlu.dataset import read_examples
 from hotel_agent.nlu.rules import SLOT_REPLY_CONFIDENCE
 from hotel_agent.nlu.service import NluService
-from tests.nlu.conftest import SUNDAY_NOON
+from tests.support.nlu import SUNDAY_NOON
 
 # (language, message, intent, entities that must be present with these values)
 UNSEEN: list[tuple[str, str, str, dict[str, object]]] = [

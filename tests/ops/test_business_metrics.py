@@ -12,8 +12,8 @@ from prometheus_client import REGISTRY
 
 from hotel_agent.conversation import metrics
 from hotel_agent.message_templates import YamlTemplateSource
-from tests.conftest import make_settings, running_app
-from tests.conversation.conftest import conversation, keys
+from tests.support.app import make_settings, running_app
+from tests.support.conversation import conversation, keys
 
 
 def value(name: str, **labels: str) -> float:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hotel_agent.config import Settings
-from tests.conftest import make_settings, running_app
-from tests.services import free_port
+from tests.support.app import make_settings, running_app
+from tests.support.services import free_port
 
 
 async def test_live_and_ready_on_the_embedded_default(app_client) -> None:  # type: ignore[no-untyped-def]

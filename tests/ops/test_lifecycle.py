@@ -8,7 +8,7 @@ import time
 from types import FrameType
 
 from hotel_agent.ops.lifecycle import Lifecycle
-from tests.conftest import make_settings, running_app
+from tests.support.app import make_settings, running_app
 
 
 async def test_readiness_answers_503_while_draining_and_liveness_stays_up(sqlite_url: str) -> None:

@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from tests.services import free_port
+from tests.support.services import free_port
 
 
 async def test_requests_are_counted_by_route_template_not_raw_path(app_client) -> None:  # type: ignore[no-untyped-def]

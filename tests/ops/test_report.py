@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from hotel_agent.cli import app
 from hotel_agent.ops.report import PROMQL, checks_from, values_from_exposition
-from tests.services import free_port, require_binary
+from tests.support.services import free_port, require_binary
 
 HEALTHY = """
 http_requests_total{method="GET",route="/health/live",status="200"} 995

@@ -11,8 +11,8 @@ from hotel_agent.kit.circuit_breaker import CircuitBreaker
 from hotel_agent.ops.runtime_metrics import RuntimeSampler, resident_memory_bytes
 from hotel_agent.pms.metrics import record_circuit_state
 from hotel_agent.resources import build_resources
-from tests.conftest import make_settings
-from tests.services import free_port
+from tests.support.app import make_settings
+from tests.support.services import free_port
 
 
 def gauge(name: str) -> float | None:

@@ -10,7 +10,7 @@ import pytest
 from tools.qloapps_emulator import DEFAULT_API_KEY, Emulator, create_app
 
 from hotel_agent.pms.qloapps import QloAppsAdapter
-from tests.pms.qloapps_support import BASE_URL, RECORDED_AT, LoopbackEmulator
+from tests.support.qloapps import BASE_URL, RECORDED_AT, LoopbackEmulator
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from hotel_agent.pms.schemas import (
     HotelProfile,
     RoomTypeInfo,
 )
-from tests.pms.qloapps_support import BASE_URL
+from tests.support.qloapps import BASE_URL
 
 CHECKIN = date.today() + timedelta(days=30)
 

@@ -22,9 +22,9 @@ from tools.fake_graph_api.server import RunningFake, running_fake
 from hotel_agent.channels.whatsapp.security import sign
 from hotel_agent.channels.whatsapp.simulation import message_payload, new_wamid, signed_request, webhook
 from hotel_agent.models import Booking, WhatsAppInboundMessage, WhatsAppOutboundMessage
-from tests.channels.whatsapp.cluster import ROOT, Cluster, cluster_env, fresh_database
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest
-from tests.services import require_postgres, require_redis
+from tests.support.cluster import ROOT, Cluster, cluster_env, fresh_database
+from tests.support.services import require_postgres, require_redis
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID, new_guest
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from tools.fake_graph_api.server import RunningFake
 from hotel_agent.channels.whatsapp.security import sign
 from hotel_agent.channels.whatsapp.simulation import message_payload, new_wamid, signed_request, webhook
 from hotel_agent.models import WhatsAppInboundMessage
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
 
 
 @pytest.fixture

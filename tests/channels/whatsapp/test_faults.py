@@ -24,10 +24,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from tools.fake_graph_api.server import running_fake
 
-from tests.channels.whatsapp.cluster import Cluster, cluster_env, fresh_database
-from tests.channels.whatsapp.conftest import APP_SECRET
-from tests.channels.whatsapp.faults import ReadinessWatch, TcpProxy, Traffic
-from tests.services import REDIS_URL, require_postgres, require_redis
+from tests.support.cluster import Cluster, cluster_env, fresh_database
+from tests.support.faults import ReadinessWatch, TcpProxy, Traffic
+from tests.support.services import REDIS_URL, require_postgres, require_redis
+from tests.support.whatsapp import APP_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -134,7 +134,7 @@ def run_with_fault(
 ) -> tuple[Traffic, float]:
     """Traffic for rounds*every seconds on a thread while `fault()` runs here; returns when both end."""
     traffic = Traffic(cluster.base_url)
-    from tests.channels.whatsapp.conftest import new_guest
+    from tests.support.whatsapp import new_guest
 
     numbers = [new_guest() for _ in range(guests)]
     sender = threading.Thread(target=traffic.deliver, args=(numbers, rounds, every), daemon=True)

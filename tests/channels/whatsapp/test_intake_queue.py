@@ -12,8 +12,8 @@ from sqlalchemy import text
 from tools.fake_graph_api.server import RunningFake
 
 from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook
-from tests.channels.whatsapp.conftest import PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.whatsapp import PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
 
 LOCK = "whatsapp:{pnid}:{guest}"
 

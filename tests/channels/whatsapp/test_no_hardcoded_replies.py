@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import hotel_agent.channels as channels_package
-from tests.conversation.test_no_hardcoded_replies import prose_literals
+from tests.support.prose import prose_literals
 
 GUEST_FACING = ("whatsapp/service/processing.py", "whatsapp/service/outbox.py", "whatsapp/outbound.py")
 

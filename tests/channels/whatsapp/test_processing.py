@@ -17,8 +17,8 @@ from hotel_agent.channels.whatsapp.simulation import message_payload
 from hotel_agent.config import WhatsAppTemplateRef
 from hotel_agent.db import session_scope
 from hotel_agent.models import WhatsAppInboundMessage, WhatsAppOutboundMessage
-from tests.channels.whatsapp.conftest import new_guest, post_webhook, sent_to, wa_settings, wait_until
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.whatsapp import new_guest, post_webhook, sent_to, wa_settings, wait_until
 
 TEMPLATES = {
     "*": WhatsAppTemplateRef(

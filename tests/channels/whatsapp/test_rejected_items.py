@@ -20,8 +20,8 @@ from hotel_agent.channels.whatsapp.security import sign
 from hotel_agent.channels.whatsapp.simulation import message_payload, new_wamid, webhook
 from hotel_agent.config import get_settings
 from hotel_agent.models import WhatsAppInboundMessage, WhatsAppRejectedItem, WhatsAppStatusEvent
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest, wa_settings
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID, new_guest, wa_settings
 
 
 @pytest.fixture

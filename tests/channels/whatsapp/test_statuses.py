@@ -16,8 +16,8 @@ from hotel_agent.channels.whatsapp.service.statuses import apply_known_events, c
 from hotel_agent.channels.whatsapp.simulation import message_payload, new_wamid, status_payload
 from hotel_agent.db import session_scope
 from hotel_agent.models import WhatsAppOutboundMessage
-from tests.channels.whatsapp.conftest import PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.whatsapp import PHONE_NUMBER_ID, new_guest, post_webhook, wa_settings
 
 
 @pytest.fixture

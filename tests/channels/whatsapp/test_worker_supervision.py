@@ -14,8 +14,8 @@ from tools.fake_graph_api.server import RunningFake
 
 from hotel_agent.channels.whatsapp.simulation import message_payload
 from hotel_agent.queue_supervisor import Backlog, QueueUnhealthy, WorkerSupervisor
-from tests.channels.whatsapp.conftest import new_guest, post_webhook, sent_to, wa_settings, wait_until
-from tests.conftest import running_app
+from tests.support.app import running_app
+from tests.support.whatsapp import new_guest, post_webhook, sent_to, wa_settings, wait_until
 
 
 def restarts(reason: str) -> float:

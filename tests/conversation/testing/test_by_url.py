@@ -17,8 +17,8 @@ import httpx
 import pytest
 from tools.qloapps_emulator import DEFAULT_API_KEY
 
-from tests.pms.qloapps_support import LoopbackEmulator
-from tests.services import free_port
+from tests.support.qloapps import LoopbackEmulator
+from tests.support.services import free_port
 
 STAGING = Path(__file__).parents[2] / "conversations" / "staging.yaml"
 

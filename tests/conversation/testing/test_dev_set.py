@@ -21,7 +21,7 @@ from hotel_agent.conversation.testing.runner import run_all
 from hotel_agent.conversation.testing.schemas import BookingFields, GivenBooking
 from hotel_agent.pms.local.demo_hotel import DEMO_ROOM_TYPES
 from hotel_agent.pms.schemas import normalize_phone
-from tests.conftest import shared_nlu
+from tests.support.app import shared_nlu
 
 SETS = Path(__file__).parents[2] / "conversations"
 KNOWN_FAILURES = SETS / "dev" / "known_failures.txt"

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from hotel_agent.nlu.entities import DEMO_ROOM_TYPES, EntityExtractor
-from tests.nlu.entities.support import SUNDAY, Extract
+from tests.support.entities import SUNDAY, Extract
 
 
 @pytest.fixture(scope="session")

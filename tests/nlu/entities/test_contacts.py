@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotel_agent.nlu.entities import DEMO_ROOM_TYPES, EntityExtractor, extract_name_reply
-from tests.nlu.entities.support import SUNDAY, Extract
+from tests.support.entities import SUNDAY, Extract
 
 
 @pytest.mark.parametrize(

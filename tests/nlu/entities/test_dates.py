@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.nlu.entities.support import FRIDAY_EVENING, SUNDAY, YEAR_END, Extract, dates
+from tests.support.entities import FRIDAY_EVENING, SUNDAY, YEAR_END, Extract, dates
 
 
 def stay(

@@ -8,7 +8,7 @@ import pytest
 
 from hotel_agent.nlu.entities import DEMO_ROOM_TYPES, EntityExtractor
 from hotel_agent.nlu.schemas import Entities
-from tests.nlu.entities.support import SUNDAY, Extract
+from tests.support.entities import SUNDAY, Extract
 
 
 def test_whole_message(extract: Extract) -> None:

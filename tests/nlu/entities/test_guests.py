@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.nlu.entities.support import Extract
+from tests.support.entities import Extract
 
 
 def guests(result: dict[str, object]) -> dict[str, object]:

@@ -16,7 +16,7 @@ import pytest
 
 import hotel_agent.nlu
 from hotel_agent.nlu.entities import EntityExtractor
-from tests.nlu.entities.support import SUNDAY
+from tests.support.entities import SUNDAY
 
 DATA = Path(hotel_agent.nlu.__file__).parent / "data"
 DATE_KEYS = ("checkin", "checkout", "nights")

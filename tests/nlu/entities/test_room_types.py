@@ -8,7 +8,7 @@ from hotel_agent.nlu.entities import DEMO_ROOM_TYPES
 from hotel_agent.nlu.entities.room_types import RoomTypeMatcher
 from hotel_agent.nlu.entities.text import fold_accents_same_length
 from hotel_agent.nlu.schemas import RoomTypeVocabulary
-from tests.nlu.entities.support import Extract
+from tests.support.entities import Extract
 
 
 def test_demo_vocabulary_has_the_five_codes() -> None:

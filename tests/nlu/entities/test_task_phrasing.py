@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hotel_agent.nlu.entities.ages import find_child_ages
-from tests.nlu.entities.support import Extract, dates
+from tests.support.entities import Extract, dates
 
 
 @pytest.mark.parametrize(

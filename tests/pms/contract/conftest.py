@@ -9,7 +9,6 @@ inside the breaker and shared cache, as production runs it (the wrapper must kee
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx
@@ -24,23 +23,9 @@ from hotel_agent.pms.base import PmsAdapter
 from hotel_agent.pms.local import LocalPmsAdapter
 from hotel_agent.pms.qloapps import QloAppsAdapter
 from hotel_agent.pms.resilient import build_resilient_pms
-from tests.pms.local.conftest import create_hotel
-from tests.pms.qloapps_support import BASE_URL, RECORDED_AT
-
-
-@dataclass
-class Subject:
-    """An adapter and the facts about its hotel that the contract tests need."""
-
-    pms: PmsAdapter
-    room_type: str  # takes 2 adults
-    other_room_type: str  # another type that takes 2 adults, at another price
-    unknown_reference: str  # well-formed for this adapter, but no such booking
-    checkin: date  # a future check-in, well inside every booking window
-
-    def stay(self, nights: int = 2, offset: int = 0) -> tuple[date, date]:
-        checkin = self.checkin + timedelta(days=offset)
-        return checkin, checkin + timedelta(days=nights)
+from tests.support.pms import create_hotel
+from tests.support.pms_contract import Subject
+from tests.support.qloapps import BASE_URL, RECORDED_AT
 
 
 @pytest.fixture(params=["local-sqlite", "local-postgresql", "qloapps", "qloapps-resilient"])

@@ -24,7 +24,7 @@ from hotel_agent.pms.schemas import (
     GuestDetails,
     RoomOffer,
 )
-from tests.pms.contract.conftest import Subject
+from tests.support.pms_contract import Subject
 
 GUEST = GuestDetails(name="Ana Sousa", email="ana.sousa@example.com", phone="+351 912 345 678")
 

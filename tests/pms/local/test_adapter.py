@@ -25,7 +25,7 @@ from hotel_agent.pms.schemas import (
     BookingStatus,
     GuestDetails,
 )
-from tests.pms.local.conftest import create_hotel
+from tests.support.pms import create_hotel
 
 GUEST = GuestDetails(name="Ana Souza", email="Ana.Souza@Example.com", phone="+5511987654321")
 # Thursday 2027-01-14 to Sunday 2027-01-17: one weekday night, then Friday and Saturday nights.

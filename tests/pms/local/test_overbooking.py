@@ -12,7 +12,7 @@ from hotel_agent.models import Booking, Hotel
 from hotel_agent.pms.errors import NoAvailabilityError
 from hotel_agent.pms.local import LocalPmsAdapter
 from hotel_agent.pms.schemas import BookingRequest, GuestDetails
-from tests.pms.local.conftest import create_hotel
+from tests.support.pms import create_hotel
 
 PARALLEL_GUESTS = 20
 

@@ -27,7 +27,7 @@ from hotel_agent.pms.schemas import (
     BookingStatus,
     GuestDetails,
 )
-from tests.pms.qloapps_support import BASE_URL, LoopbackEmulator
+from tests.support.qloapps import BASE_URL, LoopbackEmulator
 
 CHECKIN = date.today() + timedelta(days=40)
 CHECKOUT = CHECKIN + timedelta(days=2)

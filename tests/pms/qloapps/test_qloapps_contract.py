@@ -42,7 +42,7 @@ from hotel_agent.pms.schemas import (
     BookingStatus,
     GuestDetails,
 )
-from tests.pms.qloapps_support import fixture_files, load_fixture
+from tests.support.qloapps import fixture_files, load_fixture
 
 UTC = ZoneInfo("UTC")
 LANGS = {1: "en"}

@@ -13,7 +13,7 @@ import pytest
 from tools.qloapps_emulator import DEFAULT_API_KEY, Emulator, create_app
 
 from hotel_agent.pms.qloapps.xmlcodec import decode_xml
-from tests.pms.qloapps_support import BASE_URL, RECORDED_AT, fixture_files
+from tests.support.qloapps import BASE_URL, RECORDED_AT, fixture_files
 
 # Values that differ on every run of a real QloApps too (random keys, clock, generated references).
 VOLATILE = {"secure_key", "passwd", "last_passwd_gen", "reference", "date_add", "date_upd", "booking_date"}

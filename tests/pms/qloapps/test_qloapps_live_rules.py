@@ -22,7 +22,7 @@ from hotel_agent.pms.errors import GuestPhoneRejectedError, InvalidPmsRequestErr
 from hotel_agent.pms.qloapps import QloAppsAdapter, QloAppsRedirectError
 from hotel_agent.pms.qloapps.client import check_response
 from hotel_agent.pms.schemas import BookingRequest, GuestDetails
-from tests.pms.qloapps_support import BASE_URL, RECORDED_AT, LoopbackEmulator
+from tests.support.qloapps import BASE_URL, RECORDED_AT, LoopbackEmulator
 
 DERIVED = sorted((Path(__file__).parent / "derived").glob("D*.json"))
 VOLATILE = {"booking_date", "date_add", "date_upd"}

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from hotel_agent.admin.schemas import AdminRole
-from tests.admin.test_auth import login, make_user
-from tests.message_templates.builders import unique_key
+from tests.support.admin import login, make_user
+from tests.support.templates import unique_key
 
 
 async def headers(client: httpx.AsyncClient, role: AdminRole = AdminRole.EDITOR) -> dict[str, str]:

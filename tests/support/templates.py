@@ -17,7 +17,7 @@ from hotel_agent.message_templates.api_schemas import (
 )
 from hotel_agent.message_templates.versioning import TemplateVersionService
 
-FIXTURE_CATALOG = Path(__file__).parent / "fixtures" / "catalog"
+FIXTURE_CATALOG = Path(__file__).parents[1] / "message_templates" / "fixtures" / "catalog"
 
 
 def make_service(texts: dict[str, dict[str, str]], **options: Any) -> TemplateRenderer:

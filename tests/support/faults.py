@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID
-from tests.services import free_port
+from tests.support.services import free_port
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID
 
 
 class TcpProxy:

@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tools.fake_graph_api.server import RunningFake
 
 from hotel_agent.migrations import upgrade
-from tests.conftest import _seed
-from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, free_port
+from tests.support.app import seed_demo_database
+from tests.support.services import POSTGRES_ADMIN_URL, REDIS_URL, free_port
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _admin(statement: str) -> None:
@@ -48,7 +48,7 @@ def fresh_database() -> Iterator[str]:
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         upgrade(url)
-        asyncio.run(_seed(url))
+        asyncio.run(seed_demo_database(url))
         yield url
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -24,7 +24,7 @@ from tools.fake_graph_api.server import RunningFake
 
 from hotel_agent.channels.whatsapp.simulation import message_payload, signed_request, webhook
 from hotel_agent.models import WhatsAppInboundMessage
-from tests.channels.whatsapp.conftest import APP_SECRET, PHONE_NUMBER_ID, new_guest
+from tests.support.whatsapp import APP_SECRET, PHONE_NUMBER_ID, new_guest
 
 TEXTS = ["hello, what time is check-in?", "do you have parking?", "is breakfast included?"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.channels.whatsapp.cluster import ROOT
-from tests.services import free_port
+from tests.support.cluster import ROOT
+from tests.support.services import free_port
 
 
 def start_web(

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: one place, imported by name, never a conftest or test module."""
