@@ -11,6 +11,7 @@ PROSE = re.compile(r"[^\W\d_]+(?:[\s,]+[^\W\d_']+){2,}", re.UNICODE)
 # Calls whose string arguments are for operators or developers, never sent to a guest.
 NON_GUEST_CALLS = {
     "Field",
+    "error_responses",  # OpenAPI descriptions of a route's error statuses, for API clients
     "Option",
     "Argument",
     "secho",
