@@ -152,17 +152,7 @@ async def show_offers(turn: Turn, *, quiet_if: str | None = None, offer_requeste
         return
     if requested is None and wants_cheapest(turn.message.text):
         # "whats the cheapest?": name it and offer it, the list stays for "number 2".
-        cheapest = min(state.offers, key=lambda offer: (offer.total, offer.index))
-        state.proposed_room_type = cheapest.room_type
-        turn.replies.ask_yes_no(
-            "booking.offer_details",
-            room_name=turn.room_name(cheapest.room_type),
-            per_night=cheapest.per_night,
-            total=cheapest.total,
-            nights=cheapest.nights,
-            currency=cheapest.currency,
-            rooms_left=cheapest.rooms_left,
-        )
+        propose(turn, min(state.offers, key=lambda offer: (offer.total, offer.index)))
         return
     named = turn.parsed.entities.room_type == requested or offer_requested
     if requested is not None and named and state.offers[0].room_type == requested:
@@ -200,4 +190,18 @@ async def show_offers(turn: Turn, *, quiet_if: str | None = None, offer_requeste
         currency=result.currency,
         booking=state.goal is Goal.BOOKING,
         **stay_context(turn),
+    )
+
+
+def propose(turn: Turn, offer: Offer) -> None:
+    """Name one room with its price and ask yes/no; a yes (or the guest's details) takes it."""
+    turn.state.proposed_room_type = offer.room_type
+    turn.replies.ask_yes_no(
+        "booking.offer_details",
+        room_name=turn.room_name(offer.room_type),
+        per_night=offer.per_night,
+        total=offer.total,
+        nights=offer.nights,
+        currency=offer.currency,
+        rooms_left=offer.rooms_left,
     )

@@ -112,19 +112,6 @@ def _default_offer(turn: Turn) -> Offer | None:
     return state.offers[0] if len(state.offers) == 1 else None
 
 
-def _propose(turn: Turn, offer: Offer) -> None:
-    turn.state.proposed_room_type = offer.room_type
-    turn.replies.ask_yes_no(
-        "booking.offer_details",
-        room_name=turn.room_name(offer.room_type),
-        per_night=offer.per_night,
-        total=offer.total,
-        nights=offer.nights,
-        currency=offer.currency,
-        rooms_left=offer.rooms_left,
-    )
-
-
 async def choose_room(turn: Turn) -> bool:
     """In the room-choice stage: a number, a name, "the cheapest", a tap, or a yes / the guest's details
     for the room proposed (or the only one) pick an offer; details given before the choice are kept."""
@@ -148,7 +135,7 @@ async def choose_room(turn: Turn) -> bool:
         if turn.intent == "check_availability" or (
             turn.intent in QUESTION_INTENTS and asks_price(message.text)
         ):
-            _propose(turn, offer)  # "how much is the suite?" asks; it does not choose yet
+            availability.propose(turn, offer)  # "how much is the suite?" asks; it does not choose yet
             return True
     else:
         offer = _picked(turn)
