@@ -1,4 +1,8 @@
-"""Every replica sees an activation within a second: pub/sub, the stamp poll, the database check."""
+"""Every replica sees an activation: through pub/sub, the stamp poll, or the database check.
+
+Each test leaves one path open (the others are set to an hour), so seeing the text at all proves that
+path; the bound is generous because a loaded 2-core CI machine can stall a reload for a second.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from hotel_agent.message_templates.versioning import TemplateOptions, TemplateVe
 from tests.support.templates import add_version, make_template
 
 Replica = tuple[DatabaseTemplateSource, TemplateCatalogSync]
+WINDOW = 5.0  # seconds; far below the hour the closed paths would take
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -83,23 +88,23 @@ async def seen_within(source: DatabaseTemplateSource, key: str, text: str, secon
     raise AssertionError(f"{text!r} not served within {seconds} s")
 
 
-async def test_an_activation_reaches_the_other_replica_within_a_second(
+async def test_an_activation_reaches_the_other_replica_through_pubsub(
     sessionmaker: async_sessionmaker[AsyncSession], shared_state: Callable[[], StateBackend]
 ) -> None:
     detail, _ = await committed(sessionmaker, make_template)
     async with (
-        replica(sessionmaker, shared_state(), db_check_seconds=3600) as (a, sync_a),
-        replica(sessionmaker, shared_state(), db_check_seconds=3600) as (b, _),
+        replica(sessionmaker, shared_state(), poll_seconds=3600, db_check_seconds=3600) as (a, sync_a),
+        replica(sessionmaker, shared_state(), poll_seconds=3600, db_check_seconds=3600) as (b, _),
     ):
         _, changes = await committed(sessionmaker, activate_text, detail.id, "New {{ name }}")
         await sync_a.announce(changes)
         entry = a.get(detail.key, "en")
         assert entry is not None
         assert entry.text == "New {{ name }}"  # the announcing replica reloaded before returning
-        assert await seen_within(b, detail.key, "New {{ name }}", 1.0) < 1.0
+        assert await seen_within(b, detail.key, "New {{ name }}", WINDOW) < WINDOW
         _, changes = await committed(sessionmaker, lambda s: s.rollback(detail.id, 1, "t"))
         await sync_a.announce(changes)
-        assert await seen_within(b, detail.key, "Hello {{ name }}!", 1.0) < 1.0
+        assert await seen_within(b, detail.key, "Hello {{ name }}!", WINDOW) < WINDOW
 
 
 async def test_a_lost_message_is_caught_by_the_stamp(
@@ -114,7 +119,7 @@ async def test_a_lost_message_is_caught_by_the_stamp(
         _, changes = await committed(sessionmaker, activate_text, detail.id, "Stamp {{ name }}")
         await state_a.incr(STAMP_KEY)  # the bump happened, the message never arrived
         del sync_a
-        assert await seen_within(b, detail.key, "Stamp {{ name }}", 1.0) < 1.0
+        assert await seen_within(b, detail.key, "Stamp {{ name }}", WINDOW) < WINDOW
         assert changes == {detail.id}
 
 
@@ -128,7 +133,7 @@ async def test_replicas_without_shared_state_catch_up_from_the_database(
     ):
         _, changes = await committed(sessionmaker, activate_text, detail.id, "Db {{ name }}")
         await sync_a.announce(changes)
-        assert await seen_within(b, detail.key, "Db {{ name }}", 1.0) < 1.0
+        assert await seen_within(b, detail.key, "Db {{ name }}", WINDOW) < WINDOW
 
 
 async def test_bad_messages_are_ignored(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
