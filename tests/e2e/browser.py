@@ -20,6 +20,7 @@ from selenium.common.exceptions import (
     NoSuchElementException,
     StaleElementReferenceException,
     TimeoutException,
+    WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -102,6 +103,15 @@ class Browser:
         return list(self.driver.find_elements(By.CSS_SELECTOR, css))
 
     def text(self) -> str:
+        # A navigation can swap the document between finding <body> and reading it; chromedriver then
+        # raises a bare WebDriverException ("Node ... does not belong to the document"), not a stale one.
+        for _ in range(5):
+            try:
+                return str(self.find("body").text)
+            except WebDriverException as exc:
+                if "does not belong to the document" not in str(exc):
+                    raise
+                time.sleep(0.1)
         return str(self.find("body").text)
 
     def fill(self, css: str, value: str) -> None:
