@@ -15,6 +15,9 @@ The web app's lifespan (app.py), `hotel-agent worker` (worker.py) and `hotel-age
     5. conversation NLU, template renderer, conversation store, staff queue, engine
     6. experiments  the running A/B tests (sticky assignment, exposures, outcomes), plugged into the
                     engine: after the conversation they observe, before the channels that serve it
+       simulator    (web) a second engine over the same NLU, flows and live texts for the admin panel's
+                    simulator, with a sandbox PMS, its own state namespace and nothing recorded
+                    (conversation/simulator)
     7. channels     WhatsApp: intake, queue (its worker when the role runs one), outbox, sweeps
     8. readiness    one checker for /health/ready over the parts above
 
@@ -39,6 +42,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotel_agent.channels.whatsapp.client import build_http_client as build_graph_http_client
 from hotel_agent.channels.whatsapp.wiring import WhatsAppChannel, start_whatsapp
 from hotel_agent.config import PmsType, Settings
+from hotel_agent.conversation.simulator.service import Simulator
+from hotel_agent.conversation.simulator.wiring import build_simulator
 from hotel_agent.conversation.wiring import ConversationComponents, build_conversation
 from hotel_agent.experiments.runtime import ExperimentRuntime
 from hotel_agent.message_templates.runtime import TemplateRuntime
@@ -75,6 +80,8 @@ class Components:
     templates: TemplateRuntime | None
     conversation: ConversationComponents
     experiments: ExperimentRuntime
+    # The admin panel's simulator; None outside Role.WEB.
+    simulator: Simulator | None
     # None for Role.CHAT.
     whatsapp: WhatsAppChannel | None
     readiness: ReadinessChecker
@@ -159,6 +166,9 @@ async def start_components(
         )
         _closing(stack, "experiments", experiments.close)
         conversation.engine.experiments = experiments
+        simulator = (
+            build_simulator(settings, resources, conversation, experiments) if role is Role.WEB else None
+        )
         whatsapp: WhatsAppChannel | None = None
         if role is not Role.CHAT:
             graph_http = build_graph_http_client(settings.whatsapp_timeout_seconds)
@@ -190,6 +200,7 @@ async def start_components(
             templates=templates,
             conversation=conversation,
             experiments=experiments,
+            simulator=simulator,
             whatsapp=whatsapp,
             readiness=readiness,
             lifecycle=lifecycle or Lifecycle(settings.shutdown_drain_seconds),

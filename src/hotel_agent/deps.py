@@ -17,6 +17,7 @@ from hotel_agent.channels.whatsapp.wiring import WhatsAppChannel
 from hotel_agent.components import Components
 from hotel_agent.config import Settings
 from hotel_agent.conversation.engine import ConversationEngine
+from hotel_agent.conversation.simulator.service import Simulator
 from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.wiring import ConversationComponents
 from hotel_agent.db import session_scope
@@ -90,6 +91,12 @@ async def get_experiments(components: ComponentsDep) -> ExperimentRuntime:
     return components.experiments
 
 
+async def get_simulator(components: ComponentsDep) -> Simulator:
+    if components.simulator is None:
+        raise ServiceUnavailableError("this process does not run the admin simulator")
+    return components.simulator
+
+
 async def get_channel(components: ComponentsDep) -> WhatsAppChannel:
     if components.whatsapp is None:
         raise ServiceUnavailableError("this process does not run the WhatsApp channel")
@@ -134,6 +141,7 @@ HandoffsDep = Annotated[StaffQueue, Depends(get_handoffs)]
 NluServiceDep = Annotated[NluService, Depends(get_nlu_service)]
 TemplateRuntimeDep = Annotated[TemplateRuntime, Depends(get_template_runtime)]
 ExperimentsDep = Annotated[ExperimentRuntime, Depends(get_experiments)]
+SimulatorDep = Annotated[Simulator, Depends(get_simulator)]
 ChannelDep = Annotated[WhatsAppChannel, Depends(get_channel)]
 StaffRepliesDep = Annotated[StaffReplies, Depends(get_staff_replies)]
 ReadinessDep = Annotated[ReadinessChecker, Depends(get_readiness)]

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotel_agent.admin_ui.errors import SignInRequiredError
 from hotel_agent.admin_ui.rendering import BASE_PATH, render, safe_next
-from hotel_agent.admin_ui.routes import audit, auth, experiments, inbox, templates, users
+from hotel_agent.admin_ui.routes import audit, auth, experiments, inbox, simulator, templates, users
 from hotel_agent.errors import HotelAgentError
 
 log = structlog.get_logger("hotel_agent.admin_ui")
@@ -115,6 +115,7 @@ def create_admin_ui() -> FastAPI:
     ui.include_router(experiments.router)
     ui.include_router(templates.router)
     ui.include_router(inbox.router)
+    ui.include_router(simulator.router)
     ui.include_router(audit.router)
     ui.include_router(users.router)
 

@@ -31,6 +31,7 @@ NOTICES = {
     "user_updated": "User updated.",
     "experiment_created": "Experiment created.",
     "experiment_updated": "Experiment updated.",
+    "simulator_reset": "Simulation reset: the bot starts a new conversation.",
 }
 
 

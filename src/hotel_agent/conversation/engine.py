@@ -18,12 +18,12 @@ from hotel_agent.conversation import frame, metrics
 from hotel_agent.conversation.attachments import attachment_reply_key
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability, existing_booking, handoff, info, new_booking
+from hotel_agent.conversation.flows.handoff import StaffInbox
 from hotel_agent.conversation.replies import ReplyBuilder
 from hotel_agent.conversation.schemas import InboundMessage, TurnResult
-from hotel_agent.conversation.staff_queue import StaffQueue
 from hotel_agent.conversation.state import ConversationState, ConversationStore, Goal, Stage
 from hotel_agent.conversation.stay import mentions_stay
-from hotel_agent.experiments.runtime import ExperimentRuntime
+from hotel_agent.experiments.runtime import TurnExperimentSource
 from hotel_agent.kit.clock import Clock, utc_now
 from hotel_agent.message_templates import TemplateRenderer
 from hotel_agent.nlu.choices import asks_to_see, wants_cancel
@@ -54,11 +54,12 @@ class ConversationEngine:
         templates: TemplateRenderer,
         pms: PmsAdapter,
         store: ConversationStore,
-        handoffs: StaffQueue,
+        handoffs: StaffInbox,
         default_language: str = "en",
         clock: Clock = utc_now,
         on_conversion: Callable[[str], None] | None = None,
-        experiments: ExperimentRuntime | None = None,
+        experiments: TurnExperimentSource | None = None,
+        metered: bool = True,
     ) -> None:
         self._nlu = nlu
         self._templates = templates
@@ -71,6 +72,8 @@ class ConversationEngine:
         self._on_conversion = on_conversion
         # A/B tests of reply wording; plugged in by the composition root once they are running.
         self.experiments = experiments
+        # False for the admin simulator: its turns are not guests' and must not move the dashboards.
+        self._metered = metered
         self._profile: tuple[float, HotelProfile, list[RoomTypeInfo]] | None = None
 
     async def _hotel(self) -> tuple[HotelProfile, list[RoomTypeInfo]]:
@@ -89,8 +92,9 @@ class ConversationEngine:
                 result = await self._handle_attachment(message)
             else:
                 result = await self._handle_locked(message)
-        metrics.record_turn(message, result, low_confidence_below=CLARIFY_BELOW)
-        metrics.TURN_DURATION.observe(time.perf_counter() - started)
+        if self._metered:
+            metrics.record_turn(message, result, low_confidence_below=CLARIFY_BELOW)
+            metrics.TURN_DURATION.observe(time.perf_counter() - started)
         return result
 
     async def _handle_locked(self, message: InboundMessage) -> TurnResult:
@@ -100,7 +104,8 @@ class ConversationEngine:
                 conversation_id=message.conversation_id, language=self._default_language
             )
             fresh = True
-            metrics.record_conversation_started(message.channel)
+            if self._metered:
+                metrics.record_conversation_started(message.channel)
         else:
             fresh = False
         state.turns += 1
@@ -192,7 +197,9 @@ class ConversationEngine:
         self, message: InboundMessage, state: ConversationState, fresh: bool, now: datetime
     ) -> ParseResult:
         text = message.text or message.choice_id or ""
-        parsed = self._nlu.parse(text, now=now, previous_language=None if fresh else state.language)
+        parsed = self._nlu.parse(
+            text, now=now, lang=message.language, previous_language=None if fresh else state.language
+        )
         if message.choice_id in {"yes", "no"}:
             parsed = parsed.model_copy(
                 update={"intent": "affirm" if message.choice_id == "yes" else "deny", "confidence": 1.0}
@@ -390,5 +397,6 @@ class ConversationEngine:
     async def _clarify(self, turn: Turn) -> None:
         state = turn.state
         state.clarifications += 1
-        metrics.CLARIFICATIONS.inc()
+        if self._metered:
+            metrics.CLARIFICATIONS.inc()
         turn.replies.say("fallback.clarify", offer_handoff=state.clarifications >= 2)

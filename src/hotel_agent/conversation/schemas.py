@@ -52,7 +52,10 @@ class InboundMessage(BaseModel):
     # Injectable clock for relative dates ("tomorrow"); the current time when None.
     now: datetime | None = None
     # Where the message came from (a metrics label); set by the channel, never by the guest.
-    channel: Literal["api", "whatsapp", "cli"] = "api"
+    channel: Literal["api", "whatsapp", "cli", "simulator"] = "api"
+    # The language to read the message in, skipping detection (the admin simulator's language choice);
+    # None for guests: their language is detected.
+    language: str | None = Field(default=None, max_length=16)
     # What the guest sent instead of text (a voice note, a photo, a location...): the engine answers it,
     # the channel only says what it received.
     attachment: Attachment | None = None

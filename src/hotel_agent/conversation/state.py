@@ -109,15 +109,19 @@ class ConversationState(BaseModel):
 
 
 class ConversationStore:
-    """JSON documents under `conversation:{id}`, expiring `ttl` seconds after the last message."""
+    """JSON documents under `{namespace}:{id}`, expiring `ttl` seconds after the last message.
 
-    def __init__(self, state: StateBackend, ttl_seconds: int) -> None:
+    Guests' conversations are in the `conversation` namespace; the admin simulator keeps its own
+    (`simulator-conversation`), so no id a guest or channel can send reaches a simulated conversation.
+    """
+
+    def __init__(self, state: StateBackend, ttl_seconds: int, *, namespace: str = "conversation") -> None:
         self._state = state
         self._ttl = ttl_seconds
+        self._namespace = namespace
 
-    @staticmethod
-    def _key(conversation_id: str) -> str:
-        return f"conversation:{conversation_id}"
+    def _key(self, conversation_id: str) -> str:
+        return f"{self._namespace}:{conversation_id}"
 
     async def load(self, conversation_id: str) -> ConversationState | None:
         raw = await self._state.get(self._key(conversation_id))
@@ -127,6 +131,9 @@ class ConversationStore:
         conversation.updated_at = datetime.now(UTC)
         payload = orjson.dumps(conversation.model_dump(mode="json"))
         await self._state.set(self._key(conversation.conversation_id), payload, ttl=self._ttl)
+
+    async def delete(self, conversation_id: str) -> None:
+        await self._state.delete(self._key(conversation_id))
 
     async def export(self, conversation_id: str) -> bytes | None:
         """The stored document as it is, for a caller that may have to put it back with `restore`."""
@@ -141,4 +148,4 @@ class ConversationStore:
 
     def lock(self, conversation_id: str, timeout: float = 30.0, wait: float = 35.0):  # type: ignore[no-untyped-def]
         """Messages of one conversation are handled one at a time, across replicas."""
-        return self._state.lock(f"conversation:{conversation_id}", timeout=timeout, blocking_timeout=wait)
+        return self._state.lock(self._key(conversation_id), timeout=timeout, blocking_timeout=wait)

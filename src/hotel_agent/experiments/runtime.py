@@ -33,6 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -162,6 +163,15 @@ class TurnExperiments:
 
     def outcome(self, kind: str, reference: str | None) -> None:
         self.outcomes.append((kind, reference, time.time()))
+
+
+class TurnExperimentSource(Protocol):
+    """What the conversation engine asks per turn: `ExperimentRuntime` for guests; the admin simulator's
+    stand-in (conversation/simulator) assigns without storing and records nothing."""
+
+    async def begin_turn(self, guest_id: str, language: str) -> TurnExperiments | None: ...
+
+    async def end_turn(self, turn: TurnExperiments | None) -> None: ...
 
 
 class ExposureBuffer:

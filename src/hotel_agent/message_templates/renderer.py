@@ -76,12 +76,15 @@ class TemplateRenderer:
         on_render: Callable[[RenderEvent], None] | None = None,
         limits: RenderLimits | None = None,
         locales: Mapping[str, str] | None = None,
+        metered: bool = True,
     ) -> None:
         default = normalize_language(default_language)
         if default is None:
             raise ValueError(f"default_language {default_language!r} is not a language tag")
         ZoneInfo(timezone)  # an unknown zone fails here, not on the first guest message
         self.source = source
+        # False for the admin simulator's renderer: its renders are not guests' (no render counters).
+        self.metered = metered
         self.default_language = default
         self.currency = currency
         self.timezone = timezone
@@ -140,9 +143,10 @@ class TemplateRenderer:
             except TemplateRenderError as exc:
                 entry, text, fallback = self._recover(key, requested, context, exc)
                 recovered = True
-        record_render(key, entry.language)
-        if fallback:
-            record_missing(key, requested)
+        if self.metered:
+            record_render(key, entry.language)
+            if fallback:
+                record_missing(key, requested)
         if entry.max_length is not None and len(text) > entry.max_length:
             text = _truncate(entry, text, entry.max_length)
         on_render = self._on_render

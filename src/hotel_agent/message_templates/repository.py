@@ -153,6 +153,27 @@ class TemplateVersionRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def with_template(self, version_id: int) -> tuple[Template, TemplateVersion] | None:
+        """One version (by its row id) with its template."""
+        query = (
+            select(Template, TemplateVersion)
+            .join(TemplateVersion, TemplateVersion.template_id == Template.id)
+            .where(TemplateVersion.id == version_id)
+        )
+        row = (await self.session.execute(query)).first()
+        return (row[0], row[1]) if row is not None else None
+
+    async def latest_drafts(self, limit: int = 50) -> list[tuple[Template, TemplateVersion]]:
+        """The newest draft default versions with their templates (what the simulator offers to try)."""
+        query = (
+            select(Template, TemplateVersion)
+            .join(TemplateVersion, TemplateVersion.template_id == Template.id)
+            .where(TemplateVersion.status == "draft", TemplateVersion.variant.is_(None))
+            .order_by(TemplateVersion.created_at.desc(), TemplateVersion.id.desc())
+            .limit(limit)
+        )
+        return [(template, version) for template, version in (await self.session.execute(query)).all()]
+
     async def next_number(self, template_id: int) -> int:
         query = select(func.coalesce(func.max(TemplateVersion.version), 0)).where(
             TemplateVersion.template_id == template_id

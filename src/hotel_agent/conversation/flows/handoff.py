@@ -14,6 +14,12 @@ class HandoffRecorder(Protocol):
     ) -> None: ...
 
 
+class StaffInbox(HandoffRecorder, Protocol):
+    """Where the engine hands conversations to staff: the real queue (staff_queue.py), or the simulator's."""
+
+    async def note_message(self, conversation_id: str, text: str) -> None: ...
+
+
 async def hand_over(turn: Turn, recorder: HandoffRecorder, reason: str) -> None:
     state = turn.state
     state.handoff = True
