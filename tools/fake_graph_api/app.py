@@ -47,6 +47,8 @@ from starlette.routing import Route
 DEFAULT_TOKEN = "dev-whatsapp-access-token"  # noqa: S105 - the development placeholder
 MAX_TEXT = 4096
 MAX_BODY = 1024
+# Meta retries a webhook that fails or is not answered 200 (with backoff, for days); the fake, for seconds.
+WEBHOOK_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
 MAX_ROWS = 10
@@ -244,12 +246,23 @@ class FakeGraphApi:
             body = orjson.dumps(payload)
             secret = (self.config.app_secret or "").encode()
             signature = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+            await self._deliver(body, signature)
+
+    async def _deliver(self, body: bytes, signature: str) -> None:
+        """Post one webhook; like Meta, retry with backoff when it fails or is not answered 2xx."""
+        assert self._webhook_client is not None
+        for delay in (*WEBHOOK_RETRY_DELAYS, None):
             with contextlib.suppress(httpx.HTTPError):
-                await self._webhook_client.post(
+                response = await self._webhook_client.post(
                     str(self.config.webhook_url),
                     content=body,
                     headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
                 )
+                if response.is_success:
+                    return
+            if delay is None:
+                return
+            await asyncio.sleep(delay)
 
     async def wait_for(self, count: int, seconds: float) -> bool:
         async def reached() -> None:
