@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from sqlalchemy import select, update
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotel_agent.db import session_scope
 from hotel_agent.experiments.runtime import Assignment, ExperimentRuntime, RunningExperiment, TurnExperiments
-from hotel_agent.kit.state import MemoryStateBackend, StateBackend
+from hotel_agent.kit.state import MemoryStateBackend, StateBackend, StateWrite
 from hotel_agent.models import AbTestOutcome, Experiment, ExperimentEvent, ExperimentExposure
 from tests.support.app import make_settings
 
@@ -104,8 +104,14 @@ def guests(count: int) -> list[str]:
     return [f"wa:100000000000001:{run}{n:05d}" for n in range(count)]
 
 
+async def finish(runtime: ExperimentRuntime, turn: TurnExperiments | None) -> None:
+    """What the engine does at the end of a turn: the sticky writes go with the conversation's save."""
+    await runtime.state.write_many(await runtime.end_turn(turn))
+
+
 async def assigned(runtime: ExperimentRuntime, experiment: Experiment, guest: str) -> str | None:
     turn = await runtime.begin_turn(guest, "en")
+    await finish(runtime, turn)
     assignment = turn.variant_for(experiment.template_key) if turn is not None else None
     return assignment.variant if assignment is not None else None
 
@@ -116,7 +122,7 @@ async def expose(runtime: ExperimentRuntime, experiment: Experiment, guest: str,
     assignment = turn.variant_for(experiment.template_key)
     assert assignment is not None
     turn.exposed(assignment, language, fell_back=False)
-    await runtime.end_turn(turn)
+    await finish(runtime, turn)
     return assignment.variant
 
 
@@ -229,8 +235,8 @@ async def test_an_exposure_is_logged_once_and_outlives_lost_state(
     )
     # Assigned but never sent the reply: no exposure.
     [other] = guests(1)
-    await runtime.begin_turn(other, "en")
-    await runtime.end_turn(await runtime.begin_turn(other, "en"))
+    await finish(runtime, await runtime.begin_turn(other, "en"))
+    await finish(runtime, await runtime.begin_turn(other, "en"))
     await runtime.flush()
     assert len(await exposures(sessionmaker, experiment)) == 1
 
@@ -336,3 +342,63 @@ def test_sticky_documents_round_trip() -> None:
     turn.exposed(turn.by_template["k"], "en", fell_back=False)
     turn.exposed(turn.by_template["k"], "en", fell_back=False)
     assert len(turn.exposures) == 1
+
+
+class CountingState(MemoryStateBackend):
+    """The in-process backend, counting the calls a turn makes to it."""
+
+    calls = 0
+
+    async def get(self, key: str) -> bytes | None:
+        self.calls += 1
+        return await super().get(key)
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        self.calls += 1
+        return await super().get_many(keys)
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self.calls += 1
+        await super().set(key, value, ttl)
+
+    async def write_many(self, writes: Sequence[StateWrite]) -> list[bool]:
+        self.calls += 1
+        return await super().write_many(writes)
+
+
+async def test_a_turn_reads_and_writes_assignments_only_with_the_conversation(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    state = CountingState()
+    runtime = ExperimentRuntime(
+        make_settings(database_url), sessionmaker=sessionmaker, write_sessionmaker=sessionmaker, state=state
+    )
+    experiment = await new_experiment(sessionmaker)
+    await runtime.load()
+    [guest] = guests(1)
+    running = next(e for e in runtime.running if e.id == experiment.id)
+    key = running.sticky_key(guest)
+
+    async def turn_with_conversation() -> list[StateWrite]:
+        keys = runtime.sticky_keys(guest)
+        docs = dict(zip(keys, await state.get_many(keys), strict=True))  # the conversation's load
+        state.calls = 0
+        turn = await runtime.begin_turn(guest, "en", docs)
+        assert turn is not None
+        assignment = turn.variant_for(experiment.template_key)
+        assert assignment is not None
+        turn.exposed(assignment, "en", fell_back=False)
+        writes = await runtime.end_turn(turn)
+        assert state.calls == 0  # nothing of its own: it rides on the conversation's round trips
+        await state.write_many(writes)  # the conversation's save
+        return [w for w in writes if w.key == key]  # other tests' experiments run in this database too
+
+    [first] = await turn_with_conversation()
+    assert first.only_if_absent  # the first assignment wins
+    assert first.ttl == 30 * 86400
+    assert await turn_with_conversation() == []  # a repeat exposure writes nothing
+    variant = running.bucket(guest)
+    other = next(v for v in running.variants if v != variant)
+    assert await state.write_many([StateWrite(key, other.encode(), only_if_absent=True)]) == [False]
+    assert await assigned(runtime, experiment, guest) == variant
+    await runtime.close()

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from hotel_agent.kit.state import LockNotAcquiredError, StateBackend
+from hotel_agent.kit.state import LockNotAcquiredError, StateBackend, StateWrite
 
 
 async def test_get_set_delete_round_trip(state: StateBackend) -> None:
@@ -16,6 +16,23 @@ async def test_get_set_delete_round_trip(state: StateBackend) -> None:
     assert await state.get_many(["k", "missing"]) == [b"v", None]
     assert await state.delete("k", "missing") == 1
     assert await state.get("k") is None
+
+
+async def test_write_many_writes_in_order_and_first_wins_where_asked(state: StateBackend) -> None:
+    await state.set("taken", b"first")
+    stored = await state.write_many(
+        [
+            StateWrite("plain", b"1", ttl=30),
+            StateWrite("taken", b"second", only_if_absent=True),
+            StateWrite("fresh", b"new", ttl=30, only_if_absent=True),
+        ]
+    )
+    assert stored == [True, False, True]
+    assert await state.get_many(["plain", "taken", "fresh"]) == [b"1", b"first", b"new"]
+    ttl = await state.ttl("fresh")
+    assert ttl is not None
+    assert 25 < ttl <= 30
+    assert await state.write_many([]) == []
 
 
 async def test_values_expire_after_their_ttl(state: StateBackend) -> None:

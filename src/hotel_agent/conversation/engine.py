@@ -98,7 +98,9 @@ class ConversationEngine:
         return result
 
     async def _handle_locked(self, message: InboundMessage) -> TurnResult:
-        state = await self._store.load(message.conversation_id)
+        # The guest's A/B assignments come with the conversation, in its one round trip.
+        sticky_keys = self.experiments.sticky_keys(message.conversation_id) if self.experiments else []
+        state, sticky = await self._store.load_with(message.conversation_id, sticky_keys)
         if state is None:
             state = ConversationState(
                 conversation_id=message.conversation_id, language=self._default_language
@@ -121,7 +123,7 @@ class ConversationEngine:
         state.language = parsed.language
         # The guest of a conversation: for WhatsApp its id is the guest's number per business number.
         experiments = (
-            await self.experiments.begin_turn(state.conversation_id, state.language)
+            await self.experiments.begin_turn(state.conversation_id, state.language, sticky)
             if self.experiments is not None
             else None
         )
@@ -143,11 +145,13 @@ class ConversationEngine:
             await self._handoffs.note_message(state.conversation_id, message.text)
         else:
             await self._dispatch(turn)
+        sticky_writes = []
         if self.experiments is not None:
             # Before the state is saved: a failed outcome write fails the turn, and its retry (same
-            # message id, idempotent booking) records it.
-            await self.experiments.end_turn(experiments)
-        await self._store.save(state)
+            # message id, idempotent booking) records it. First assignments and exposures are stored
+            # with the conversation, in its one round trip.
+            sticky_writes = await self.experiments.end_turn(experiments)
+        await self._store.save(state, also=sticky_writes)
         log.info(
             "conversation.turn",
             conversation_id=state.conversation_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,7 +10,7 @@ from enum import StrEnum
 import orjson
 from pydantic import BaseModel, Field
 
-from hotel_agent.kit.state import StateBackend
+from hotel_agent.kit.state import StateBackend, StateWrite
 from hotel_agent.pms.schemas import BookingChange
 
 
@@ -127,10 +128,25 @@ class ConversationStore:
         raw = await self._state.get(self._key(conversation_id))
         return None if raw is None else ConversationState.model_validate_json(raw)
 
-    async def save(self, conversation: ConversationState) -> None:
+    async def load_with(
+        self, conversation_id: str, keys: Sequence[str]
+    ) -> tuple[ConversationState | None, dict[str, bytes | None]]:
+        """The conversation and other keys of the guest's turn (A/B assignments), in one round trip."""
+        if not keys:
+            return await self.load(conversation_id), {}
+        raw, *values = await self._state.get_many([self._key(conversation_id), *keys])
+        state = None if raw is None else ConversationState.model_validate_json(raw)
+        return state, dict(zip(keys, values, strict=True))
+
+    async def save(self, conversation: ConversationState, also: Sequence[StateWrite] = ()) -> None:
+        """Store the conversation; `also`: the turn's other writes, sent in the same round trip."""
         conversation.updated_at = datetime.now(UTC)
         payload = orjson.dumps(conversation.model_dump(mode="json"))
-        await self._state.set(self._key(conversation.conversation_id), payload, ttl=self._ttl)
+        key = self._key(conversation.conversation_id)
+        if not also:
+            await self._state.set(key, payload, ttl=self._ttl)
+            return
+        await self._state.write_many([StateWrite(key, payload, float(self._ttl)), *also])
 
     async def delete(self, conversation_id: str) -> None:
         await self._state.delete(self._key(conversation_id))

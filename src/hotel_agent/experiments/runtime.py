@@ -2,18 +2,22 @@
 
 Per turn (`ConversationEngine`), for the running experiments that apply to the guest's language:
 
-1. `begin_turn(guest_id, language)`: one `get_many` on the state backend reads the guest's sticky
-   assignments (`exp:<id>:<phase>:<guest>`, 30-day TTL). A guest seen for the first time in a phase
-   is looked up in `experiment_exposures` (the durable copy, for a lost or in-process state backend),
-   else bucketed with GrowthBook's FNV-1a v2 hash of seed + guest id over the weighted ranges and
-   coverage, and the result is stored. Changing weights or coverage later therefore moves nobody who
-   was already assigned; a new phase has new keys (and a new hash seed): everybody is re-randomised.
-   An excluded guest is stored with the coverage that excluded them, so raising coverage lets them in.
+1. `begin_turn(guest_id, language, docs)`: the guest's sticky assignments (`exp:<id>:<phase>:<guest>`,
+   30-day TTL) arrive with the conversation, read in the same round trip (`sticky_keys` names them for
+   `ConversationStore.load_with`), so a turn adds no state-backend round trip. A guest seen for the
+   first time in a phase is bucketed with GrowthBook's FNV-1a v2 hash of seed + guest id over the
+   weighted ranges and coverage (after weights changed in the phase: looked up first in
+   `experiment_exposures`, the durable copy, for a lost or in-process state backend). Changing weights
+   or coverage later therefore moves nobody who was already assigned; a new phase has new keys (and a
+   new hash seed): everybody is re-randomised. An excluded guest is stored with the coverage that
+   excluded them, so raising coverage lets them in.
 2. Rendering (`ReplyBuilder`): a reply of an experiment's template key renders the assigned variant's
    text; `exposed()` notes the first time a guest is actually sent it (control included), and whether
    control's text stood in because the variant lacks the guest's language.
-3. `end_turn`: each first exposure is marked on the sticky key (with its time) and buffered for a
-   batched insert (`experiments_flush_seconds`) — no database write while a guest waits. Outcomes of
+3. `end_turn`: returns the sticky writes, stored with the conversation in its one save round trip: a
+   first assignment set-if-absent (first wins), a first exposure marked on the sticky key (with its
+   time); a repeat exposure writes nothing. Each first exposure is buffered for a batched insert
+   (`experiments_flush_seconds`) — no database write while a guest waits. Outcomes of
    the turn (a booking, a cancellation) are attributed at once, in their own committed transaction:
    to every running experiment the guest was exposed to within its goal window, with the variant of
    the exposure, inserted on conflict do nothing under the unique (experiment, phase, guest, outcome)
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -44,7 +48,7 @@ from hotel_agent.experiments import metrics
 from hotel_agent.experiments.hashing import assign
 from hotel_agent.experiments.repository import ExperimentRepository, ExposureRepository, OutcomeRepository
 from hotel_agent.experiments.schemas import CONTROL
-from hotel_agent.kit.state import StateBackend
+from hotel_agent.kit.state import StateBackend, StateWrite
 from hotel_agent.kit.tasks import cancel_and_wait
 from hotel_agent.message_templates.languages import base_language
 from hotel_agent.models import Experiment, ExperimentEvent
@@ -148,6 +152,10 @@ class TurnExperiments:
     by_template: dict[str, Assignment]
     exposures: list[Assignment] = field(default_factory=list)
     outcomes: list[tuple[str, str | None, float]] = field(default_factory=list)
+    # The sticky documents read for the turn (key -> raw), and what the turn decided that is not stored
+    # yet (first assignments, exclusions): written with the conversation when the turn ends.
+    docs: dict[str, bytes | None] = field(default_factory=dict)
+    pending: dict[str, StateWrite] = field(default_factory=dict)
 
     def variant_for(self, template_key: str) -> Assignment | None:
         return self.by_template.get(template_key)
@@ -299,37 +307,52 @@ class ExperimentRuntime:
 
     # The hot path
 
-    async def begin_turn(self, guest_id: str, language: str) -> TurnExperiments | None:
-        """The guest's assignments in the running experiments that apply to `language`."""
+    def sticky_keys(self, guest_id: str) -> list[str]:
+        """The guest's sticky keys in every running experiment: read with the conversation."""
+        if not guest_id:
+            return []
+        return [experiment.sticky_key(guest_id) for experiment in self._running.values()]
+
+    async def begin_turn(
+        self, guest_id: str, language: str, docs: Mapping[str, bytes | None] | None = None
+    ) -> TurnExperiments | None:
+        """The guest's assignments in the running experiments that apply to `language`; `docs`: the
+        sticky documents already read (`sticky_keys`), any other is read here."""
         if not self._running or not guest_id:
             return None
         applicable = [e for e in self._running.values() if e.applies(language)]
         if not applicable:
             return None
         try:
-            return await self._assign(guest_id, applicable)
+            return await self._assign(guest_id, applicable, dict(docs or {}))
         except Exception:
             # A guest gets the default text rather than no reply when the state backend hiccups.
             log.warning("experiments.assignment_failed", exc_info=True)
             return None
 
-    async def _assign(self, guest_id: str, applicable: list[RunningExperiment]) -> TurnExperiments:
-        docs = await self.state.get_many([e.sticky_key(guest_id) for e in applicable])
-        assignments: dict[str, Assignment] = {}
+    async def _assign(
+        self, guest_id: str, applicable: list[RunningExperiment], docs: dict[str, bytes | None]
+    ) -> TurnExperiments:
+        # Only when the running set changed since the conversation was read, or for a caller without it.
+        missing = [e.sticky_key(guest_id) for e in applicable if e.sticky_key(guest_id) not in docs]
+        if missing:
+            docs.update(zip(missing, await self.state.get_many(missing), strict=True))
+        turn = TurnExperiments(guest_id=guest_id, by_template={}, docs=docs)
         unknown: list[RunningExperiment] = []
-        for experiment, raw in zip(applicable, docs, strict=True):
+        for experiment in applicable:
+            raw = docs[experiment.sticky_key(guest_id)]
             decoded = Assignment.decode(experiment, raw) if raw is not None else None
             if isinstance(decoded, Assignment):
-                assignments[experiment.template_key] = decoded
+                turn.by_template[experiment.template_key] = decoded
             elif isinstance(decoded, float) and decoded >= experiment.coverage:
                 continue  # excluded at this coverage or a wider one: still excluded
             elif isinstance(decoded, float):
                 # Coverage was raised since: the same hash decides again, existing guests stay put.
-                await self._store_bucket(experiment, guest_id, assignments)
+                self._bucket(turn, experiment, replaces=True)
             elif experiment.reassigned:
                 unknown.append(experiment)
             else:
-                await self._store_bucket(experiment, guest_id, assignments)
+                self._bucket(turn, experiment, replaces=raw is not None)
         if unknown:
             async with self._sessionmaker() as session:
                 rows = await ExposureRepository.from_session(session).for_guest(
@@ -338,71 +361,88 @@ class ExperimentRuntime:
             for experiment in unknown:
                 row = rows.get(experiment.id)
                 if row is None:
-                    await self._store_bucket(experiment, guest_id, assignments)
+                    self._bucket(turn, experiment, replaces=docs[experiment.sticky_key(guest_id)] is not None)
                     continue
                 assignment = Assignment(
                     experiment, row.variant, row.exposed_at.timestamp(), row.language, row.fell_back
                 )
-                assignments[experiment.template_key] = assignment
-                await self.state.set(experiment.sticky_key(guest_id), assignment.encode(), self.sticky_ttl)
-        return TurnExperiments(guest_id=guest_id, by_template=assignments)
+                turn.by_template[experiment.template_key] = assignment
+                key = experiment.sticky_key(guest_id)
+                turn.pending[key] = StateWrite(key, assignment.encode(), self.sticky_ttl)
+        return turn
 
-    async def _store_bucket(
-        self, experiment: RunningExperiment, guest_id: str, assignments: dict[str, Assignment]
-    ) -> None:
-        variant = experiment.bucket(guest_id)
-        key = experiment.sticky_key(guest_id)
+    def _bucket(self, turn: TurnExperiments, experiment: RunningExperiment, *, replaces: bool) -> None:
+        """The hash decides; stored when the turn ends, set-if-absent unless it replaces a document
+        (an exclusion at a lower coverage, an unreadable one): the first assignment wins."""
+        variant = experiment.bucket(turn.guest_id)
+        key = experiment.sticky_key(turn.guest_id)
         if variant is None:
-            await self.state.set(key, f"{_EXCLUDED}|{experiment.coverage}".encode(), self.sticky_ttl)
-            return
-        assignment = Assignment(experiment, variant)
-        await self.state.set(key, assignment.encode(), self.sticky_ttl)
-        assignments[experiment.template_key] = assignment
+            value = f"{_EXCLUDED}|{experiment.coverage}".encode()
+        else:
+            assignment = Assignment(experiment, variant)
+            turn.by_template[experiment.template_key] = assignment
+            value = assignment.encode()
+        turn.pending[key] = StateWrite(key, value, self.sticky_ttl, only_if_absent=not replaces)
 
-    async def end_turn(self, turn: TurnExperiments | None) -> None:
-        """Record the turn's first exposures (buffered) and its outcomes (committed now)."""
+    async def end_turn(self, turn: TurnExperiments | None) -> list[StateWrite]:
+        """Record the turn's first exposures (buffered) and its outcomes (committed now); the sticky
+        writes to store with the conversation. A turn that decided and exposed nothing new has none."""
         if turn is None:
-            return
+            return []
+        writes = dict(turn.pending)
         for assignment in turn.exposures:
             experiment = assignment.experiment
-            try:
-                await self.state.set(
-                    experiment.sticky_key(turn.guest_id), assignment.encode(), self.sticky_ttl
-                )
-            except Exception:
-                log.warning("experiments.sticky_write_failed", experiment=experiment.key, exc_info=True)
+            key = experiment.sticky_key(turn.guest_id)
+            first = writes.get(key)
+            new = first is not None and first.only_if_absent
+            writes[key] = StateWrite(key, assignment.encode(), self.sticky_ttl, only_if_absent=new)
             self.buffer.add(turn.guest_id, assignment)
             label = metrics.experiment_label(experiment.key)
             metrics.EXPOSURES.labels(label, assignment.variant).inc()
             if assignment.fell_back:
                 metrics.FALLBACKS.labels(label, assignment.variant).inc()
         if turn.outcomes:
-            await self.record_outcomes(turn.guest_id, turn.outcomes)
+            await self.record_outcomes(turn.guest_id, turn.outcomes, turn)
+        return list(writes.values())
 
     # Outcomes
 
-    async def record_outcomes(self, guest_id: str, outcomes: Sequence[tuple[str, str | None, float]]) -> int:
+    async def record_outcomes(
+        self,
+        guest_id: str,
+        outcomes: Sequence[tuple[str, str | None, float]],
+        turn: TurnExperiments | None = None,
+    ) -> int:
         """Attribute bookings and cancellations to the experiments this guest was exposed to; how many
-        outcome rows were new. Raises when the database fails, so the job that made the booking retries."""
+        outcome rows were new. Raises when the database fails, so the job that made the booking retries.
+        `turn`: the turn's assignments and sticky documents (its exposures are not stored yet)."""
         running = self.running
         if not running or not outcomes:
             return 0
-        await self.flush()
-        docs = await self.state.get_many([e.sticky_key(guest_id) for e in running])
+        known = {a.experiment.sticky_key(guest_id): a for a in (turn.by_template.values() if turn else ())}
+        read = dict(turn.docs) if turn is not None else {}
+        missing = [e.sticky_key(guest_id) for e in running if e.sticky_key(guest_id) not in read]
+        if missing:
+            read.update(zip(missing, await self.state.get_many(missing), strict=True))
         stored = 0
         async with session_scope(self._write_sessionmaker) as session:
             exposures = ExposureRepository.from_session(session)
             rows = await exposures.for_guest(guest_id, [(e.id, e.phase) for e in running])
             outcome_rows = OutcomeRepository.from_session(session)
-            for experiment, raw in zip(running, docs, strict=True):
+            for experiment in running:
                 row = rows.get(experiment.id)
                 if row is not None:
                     variant, exposed_at = row.variant, row.exposed_at.timestamp()
                 else:
-                    decoded = Assignment.decode(experiment, raw) if raw is not None else None
+                    key = experiment.sticky_key(guest_id)
+                    raw = read.get(key)
+                    decoded: Assignment | float | None = known.get(key)
+                    if decoded is None and raw is not None:
+                        decoded = Assignment.decode(experiment, raw)
                     if not isinstance(decoded, Assignment) or decoded.exposed_at is None:
                         continue  # never sent this experiment's reply: not part of the test
-                    # Exposed on a replica that has not flushed yet: its row first, so counts agree.
+                    # Exposed in this turn, or not flushed yet (here or on another replica): its row
+                    # first, so counts agree.
                     await exposures.insert_if_absent([exposure_row(guest_id, decoded)])
                     variant, exposed_at = decoded.variant, decoded.exposed_at
                 for kind, reference, at in outcomes:

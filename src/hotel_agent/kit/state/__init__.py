@@ -4,7 +4,7 @@
 embedded default (one process, no Redis). Both pass the same test suite (tests/kit/test_state_backend.py).
 """
 
-from hotel_agent.kit.state.base import LockNotAcquiredError, StateBackend, StateLock
+from hotel_agent.kit.state.base import LockNotAcquiredError, StateBackend, StateLock, StateWrite
 from hotel_agent.kit.state.memory import MemoryStateBackend
 from hotel_agent.kit.state.redis import RedisStateBackend
 
@@ -14,4 +14,5 @@ __all__ = [
     "RedisStateBackend",
     "StateBackend",
     "StateLock",
+    "StateWrite",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from types import TracebackType
 
 
@@ -41,6 +42,16 @@ class StateLock(abc.ABC):
         await self.release()
 
 
+@dataclass(frozen=True, slots=True)
+class StateWrite:
+    """One write of a batch; `only_if_absent` keeps a value that is already there (first wins)."""
+
+    key: str
+    value: bytes
+    ttl: float | None = None
+    only_if_absent: bool = False
+
+
 class StateBackend(abc.ABC):
     """Key/value state with TTLs, locks, counters and pub/sub. Keys are plain strings; values are bytes."""
 
@@ -58,6 +69,10 @@ class StateBackend(abc.ABC):
     @abc.abstractmethod
     async def set_if_absent(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         """Store only when the key does not exist; True when this call stored it (dedup, first-wins)."""
+
+    @abc.abstractmethod
+    async def write_many(self, writes: Sequence[StateWrite]) -> list[bool]:
+        """The writes in one round trip, in order (not atomic); whether each one stored its value."""
 
     @abc.abstractmethod
     async def delete(self, *keys: str) -> int: ...

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from hotel_agent.kit.state.base import StateBackend, StateLock
+from hotel_agent.kit.state.base import StateBackend, StateLock, StateWrite
 
 
 class _MemoryLock(StateLock):
@@ -86,6 +86,16 @@ class MemoryStateBackend(StateBackend):
             return False
         self._write(key, value, ttl)
         return True
+
+    async def write_many(self, writes: Sequence[StateWrite]) -> list[bool]:
+        stored: list[bool] = []
+        for write in writes:
+            if write.only_if_absent:
+                stored.append(await self.set_if_absent(write.key, write.value, write.ttl))
+            else:
+                self._write(write.key, write.value, write.ttl)
+                stored.append(True)
+        return stored
 
     async def delete(self, *keys: str) -> int:
         removed = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from redis.asyncio.lock import Lock as RedisLock
 from redis.exceptions import LockError
 
-from hotel_agent.kit.state.base import StateBackend, StateLock
+from hotel_agent.kit.state.base import StateBackend, StateLock, StateWrite
 
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:
@@ -82,6 +82,16 @@ class RedisStateBackend(StateBackend):
     async def set_if_absent(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         px = None if ttl is None else max(1, int(ttl * 1000))
         return bool(await self._redis.set(self._k(key), value, px=px, nx=True))
+
+    async def write_many(self, writes: Sequence[StateWrite]) -> list[bool]:
+        if not writes:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for write in writes:
+                px = None if write.ttl is None else max(1, int(write.ttl * 1000))
+                pipe.set(self._k(write.key), write.value, px=px, nx=write.only_if_absent)
+            results = await pipe.execute()
+        return [bool(result) for result in results]
 
     async def delete(self, *keys: str) -> int:
         if not keys:
