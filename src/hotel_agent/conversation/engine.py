@@ -25,6 +25,7 @@ from hotel_agent.conversation.state import ConversationState, ConversationStore,
 from hotel_agent.conversation.stay import mentions_stay
 from hotel_agent.experiments.runtime import TurnExperimentSource
 from hotel_agent.kit.clock import Clock, utc_now
+from hotel_agent.kit.state import StateWrite
 from hotel_agent.message_templates import TemplateRenderer
 from hotel_agent.nlu.choices import asks_to_see, wants_cancel
 from hotel_agent.nlu.schemas import Entities, ParseResult
@@ -145,7 +146,7 @@ class ConversationEngine:
             await self._handoffs.note_message(state.conversation_id, message.text)
         else:
             await self._dispatch(turn)
-        sticky_writes = []
+        sticky_writes: list[StateWrite] = []
         if self.experiments is not None:
             # Before the state is saved: a failed outcome write fails the turn, and its retry (same
             # message id, idempotent booking) records it. First assignments and exposures are stored

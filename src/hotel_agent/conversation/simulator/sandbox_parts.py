@@ -7,8 +7,11 @@ the guest's sticky key, exposing, or counting an outcome.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hotel_agent.conversation.simulator.options import CURRENT, note
 from hotel_agent.experiments.runtime import Assignment, ExperimentRuntime, RunningExperiment, TurnExperiments
+from hotel_agent.kit.state import StateWrite
 
 
 class SandboxStaffInbox:
@@ -31,7 +34,12 @@ class SimulatedExperiments:
     def __init__(self, runtime: ExperimentRuntime) -> None:
         self._runtime = runtime
 
-    async def begin_turn(self, guest_id: str, language: str) -> TurnExperiments | None:
+    def sticky_keys(self, guest_id: str) -> list[str]:
+        return []  # a simulation reads no guest's sticky assignment
+
+    async def begin_turn(
+        self, guest_id: str, language: str, docs: Mapping[str, bytes | None] | None = None
+    ) -> TurnExperiments | None:
         options = CURRENT.get()
         forced = options.forced if options is not None else None
         experiments: dict[str, RunningExperiment] = {e.template_key: e for e in self._runtime.running}
@@ -49,9 +57,10 @@ class SimulatedExperiments:
                 assignments[experiment.template_key] = Assignment(experiment, variant)
         return TurnExperiments(guest_id=guest_id, by_template=assignments) if assignments else None
 
-    async def end_turn(self, turn: TurnExperiments | None) -> None:
+    async def end_turn(self, turn: TurnExperiments | None) -> list[StateWrite]:
+        """Notes on the transcript; nothing to store with the conversation."""
         if turn is None:
-            return
+            return []
         for assignment in turn.exposures:
             fallback = " (no text in this language: control's was sent)" if assignment.fell_back else ""
             note(
@@ -60,3 +69,4 @@ class SimulatedExperiments:
             )
         for kind, reference, _at in turn.outcomes:
             note(f"a {kind} ({reference or 'no reference'}) that no experiment counts")
+        return []
