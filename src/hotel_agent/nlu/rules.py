@@ -7,10 +7,13 @@
   The classifier's guess is kept but its confidence is capped at `SLOT_REPLY_CONFIDENCE`, so
   the dialogue (which knows what it asked) fills the slot instead of switching flow.
 - A message with nothing to read (only unknown emojis or punctuation) gets the same cap.
+- Talking to one's own companion ("vou falar com meu marido", "let me check with my wife") is not a
+  request for staff: a handoff guess is capped the same way.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from hotel_agent.nlu.intents import IntentPrediction
@@ -155,6 +158,15 @@ _DATE_WORDS = frozenset(
     ]
 )
 _VALUE_TOKENS = frozenset({EMAIL_TOKEN, PHONE_TOKEN, NUMBER_TOKEN})
+# "falar com meu marido", "hablar con mi esposa", "check with my wife": the guest's own people.
+COMPANION_TALK = re.compile(
+    r"\b(?:talk|speak|check|ask|discuss)\w*\s+(?:it\s+)?(?:with|to)\s+my\s+"
+    r"(?:wife|husband|partner|boyfriend|girlfriend|family|boss|friends?|mum|mom|dad|parents)\b|"
+    r"\b(?:hablar|hablarlo|consultar|consultarlo|preguntar|preguntarle|ver)\w*\s+(?:con|a)\s+mi\s+"
+    r"(?:esposa|esposo|marido|mujer|pareja|novi[oa]|familia|jefe|amig[oa]s?|mama|papa|padres)\b|"
+    r"\b(?:falar|conversar|consultar|ver|perguntar)\w*\s+(?:com|a|ao|pra|para)\s+(?:o\s+|a\s+)?(?:meu|minha)\s+"
+    r"(?:esposa|esposo|marido|mulher|namorad[oa]|familia|chefe|amig[oa]s?|mae|pai|pais)\b"
+)
 
 
 def apply_rules(text: str, prediction: IntentPrediction, entities: Entities) -> IntentPrediction:
@@ -170,6 +182,8 @@ def apply_rules(text: str, prediction: IntentPrediction, entities: Entities) -> 
             runner_up=prediction.intent,
             runner_up_confidence=prediction.confidence,
         )
+    if prediction.intent == "human_handoff" and COMPANION_TALK.search(fold_accents(text)):
+        return replace(prediction, confidence=min(prediction.confidence, SLOT_REPLY_CONFIDENCE))
     informative = [word for word in content if word not in _DATE_WORDS]
     only_values = all(word in _VALUE_TOKENS for word in informative)
     if only_values and prediction.confidence > SLOT_REPLY_CONFIDENCE:

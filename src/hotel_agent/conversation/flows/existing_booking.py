@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 from pydantic import ValidationError
 
-from hotel_agent.conversation import frame
+from hotel_agent.conversation import frame, yes_no
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.state import Goal, Stage, StaySlots
 from hotel_agent.conversation.stay import mentions_stay, merge_stay
+from hotel_agent.nlu.answers import Answer, hedges, keeps_it
 from hotel_agent.nlu.choices import has_negation, name_words
 from hotel_agent.pms.errors import (
     BookingAlreadyCancelledError,
@@ -102,7 +103,14 @@ def _same_booking(turn: Turn) -> bool:
 
 def confirms_cancel(turn: Turn) -> bool:
     """Asked "shall I cancel it?", a cancel request for the same booking is the yes ("yes, cancel it")."""
-    return turn.intent == "cancel_reservation" and _same_booking(turn) and not has_negation(turn.message.text)
+    text = turn.message.text
+    return (
+        turn.intent == "cancel_reservation"
+        and _same_booking(turn)
+        and not has_negation(text)
+        and not keeps_it(text)
+        and not hedges(text)
+    )
 
 
 def confirms_modify(turn: Turn) -> bool:
@@ -112,15 +120,33 @@ def confirms_modify(turn: Turn) -> bool:
         and _same_booking(turn)
         and not mentions_stay(turn.parsed.entities)
         and not has_negation(turn.message.text)
+        and not keeps_it(turn.message.text)
+        and not hedges(turn.message.text)
     )
+
+
+# Messages that are meant as an answer to the question on screen; when they give neither yes nor no,
+# the question is asked again instead of being left behind.
+_ANSWER_LIKE = frozenset({"affirm", "deny", "thanks"})
+_UNSURE_BELOW = 0.45
+
+
+def _unclear_answer(turn: Turn) -> bool:
+    return turn.intent in _ANSWER_LIKE or turn.parsed.confidence < _UNSURE_BELOW
 
 
 async def handle_cancel_confirmation(turn: Turn) -> bool:
     state = turn.state
     reference = state.active_ref
-    if reference is None:
+    if reference is None or not _same_booking(turn):
         return False
-    if turn.intent == "affirm" or turn.message.choice_id == "yes" or confirms_cancel(turn):
+    reply = yes_no.answer(turn, request_intent="cancel_reservation")
+    if reply is Answer.NO:
+        # "no, la mantengo", "deixa", "leave it": nothing is cancelled that the guest did not confirm.
+        state.reset_flow()
+        turn.replies.say("cancel.kept", reference=reference)
+        return True
+    if reply is Answer.YES or confirms_cancel(turn):
         try:
             booking = await turn.pms.cancel_booking(reference)
         except BookingAlreadyCancelledError:
@@ -138,9 +164,11 @@ async def handle_cancel_confirmation(turn: Turn) -> bool:
         state.reset_flow()
         turn.replies.say("cancel.done", **booking_context(turn, booking))
         return True
-    if turn.intent == "deny" or turn.message.choice_id == "no":
-        state.reset_flow()
-        turn.replies.say("cancel.kept", reference=reference)
+    if _unclear_answer(turn):
+        # A yes the words do not bear out ("hmm ok maybe"): ask again, with the buttons.
+        current = await _fetch(turn, reference)
+        if current is not None:
+            _ask_cancel(turn, current)
         return True
     return False
 
@@ -289,9 +317,23 @@ async def _quote(turn: Turn, booking: Booking, change: BookingChange) -> None:
 async def handle_modify_confirmation(turn: Turn) -> bool:
     state = turn.state
     reference, change = state.active_ref, state.pending_change
-    if reference is None or change is None:
+    if reference is None or change is None or not _same_booking(turn):
         return False
-    if turn.intent == "affirm" or turn.message.choice_id == "yes" or confirms_modify(turn):
+    reply = yes_no.answer(turn, request_intent="modify_reservation")
+    if turn.message.choice_id is None and mentions_stay(turn.parsed.entities):
+        # "no, better the 16th" at the change's summary: that correction, quoted again.
+        booking = await _fetch(turn, reference)
+        if booking is None:
+            return True
+        wanted = _change_from_message(turn, booking)
+        if wanted is not None and wanted != change:
+            await _quote(turn, booking, wanted)
+            return True
+    if reply is Answer.NO:
+        state.reset_flow()
+        turn.replies.say("modify.kept", reference=reference)
+        return True
+    if reply is Answer.YES or confirms_modify(turn):
         try:
             booking = await turn.pms.modify_booking(reference, change)
         except NoAvailabilityError:
@@ -308,8 +350,9 @@ async def handle_modify_confirmation(turn: Turn) -> bool:
         state.reset_flow()
         turn.replies.say("modify.done", **booking_context(turn, booking))
         return True
-    if turn.intent == "deny" or turn.message.choice_id == "no":
-        state.reset_flow()
-        turn.replies.say("modify.kept", reference=reference)
+    if _unclear_answer(turn):
+        booking = await _fetch(turn, reference)
+        if booking is not None:
+            await _quote(turn, booking, change)
         return True
     return False

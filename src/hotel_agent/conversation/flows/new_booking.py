@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from hotel_agent.conversation import frame
+from hotel_agent.conversation import frame, yes_no
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.flows import availability
 from hotel_agent.conversation.state import Goal, Offer, Stage
+from hotel_agent.nlu.answers import Answer, hedges
 from hotel_agent.nlu.choices import (
     asks_price,
     has_negation,
@@ -25,6 +26,8 @@ from hotel_agent.pms.errors import (
 from hotel_agent.pms.schemas import BookingRequest, GuestDetails
 
 QUESTION_INTENTS = frozenset({"price_inquiry", "check_availability", "hotel_info"})
+# Below this an answer at the summary that is neither yes nor no shows the summary again.
+UNSURE_BELOW = 0.45
 
 
 async def start(turn: Turn) -> None:
@@ -310,11 +313,13 @@ async def handle_confirmation(turn: Turn) -> bool:
     """In the summary stage: a plain yes books exactly the summary; a correction (with or without "no")
     changes only the slot it names and shows the summary again; a plain no books nothing."""
     state = turn.state
-    said_yes = (
-        turn.intent == "affirm"
-        or turn.message.choice_id == "yes"
-        # "sí, resérvala porfa": a booking request for the summary on screen is its yes
-        or (turn.intent == "make_reservation" and not has_negation(turn.message.text))
+    reply = yes_no.answer(turn, request_intent="make_reservation")
+    said_yes = reply is Answer.YES or (
+        # "resérvala porfa": a booking request for the summary on screen is its yes
+        reply is None
+        and turn.intent == "make_reservation"
+        and not has_negation(turn.message.text)
+        and not hedges(turn.message.text)
     )
     wanted = turn.parsed.entities.room_type
     if turn.message.choice_id is None and wanted is not None and wanted != state.selected_room_type:
@@ -343,8 +348,11 @@ async def handle_confirmation(turn: Turn) -> bool:
     if said_yes:
         await confirm(turn)
         return True
-    if turn.intent == "deny" or turn.message.choice_id == "no":
+    if reply is Answer.NO:
         state.stage = Stage.IDLE
         turn.replies.say("booking.declined")
+        return True
+    if turn.intent in {"affirm", "deny", "thanks"} or turn.parsed.confidence < UNSURE_BELOW:
+        summarize(turn)  # neither a yes nor a no: the same summary and its buttons again
         return True
     return False
