@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from hotel_agent.conversation.context import Turn
 from hotel_agent.conversation.state import StaySlots
 from hotel_agent.conversation.stay import mentions_stay, merge_stay
+from hotel_agent.nlu.answers import yes_or_no
 from hotel_agent.nlu.entities import extract_name_reply
 from hotel_agent.nlu.schemas import Entities
 from hotel_agent.nlu.text import fold_accents
@@ -210,12 +211,17 @@ def gave_invalid_phone(turn: Turn) -> bool:
 
 
 def _is_confirmation(turn: Turn) -> bool:
-    """A tap, or a yes/no/thanks without contact details: "go ahead" is an answer, not a name."""
+    """A tap, or a yes/no/thanks without contact details: "go ahead" is an answer, not a name; so is
+    "genial, la reservamos" (a booking request with a yes word)."""
     if turn.message.choice_id is not None:
         return True
     entities = turn.parsed.entities
     if entities.email or entities.phone:
         return False
+    if turn.intent == "make_reservation" and turn.parsed.confidence >= 0.5:
+        return True
+    if yes_or_no(turn.message.text) is not None:
+        return True
     return turn.intent in _NOT_A_NAME_INTENTS and turn.parsed.confidence >= 0.5
 
 
