@@ -3,6 +3,7 @@
 
 One flow, as the issue's "Done when" lists it: sign in as editor, create a template, edit with live preview,
 see the unknown-variable error, activate, a guest conversation uses it at once, roll back from history;
+an experiment created, started, its results and promotion; the simulator (chat as a guest, tap an option);
 as viewer, be refused an edit; take over a handed-off WhatsApp conversation (it appears in the inbox without
 a reload), reply (the fake Graph API receives it), release it; the users and audit pages; sign out.
 """
@@ -207,6 +208,18 @@ def test_the_admin_panel_end_to_end(browser: Browser, server: str, fake_graph: R
     browser.click("form[action$='/promote'] button")
     browser.wait_text("Experiment updated.")
     assert "What can I do for you?" in guest_says(server, "hello")
+
+    # The simulator: chat as a guest in the sandbox, tap one of the bot's options, reset.
+    browser.open("/admin/ui/simulator")
+    browser.wait_text("Sandbox")
+    browser.fill("#sim-text", "do you have a double room from march 3rd to the 5th for 2 adults?")
+    browser.click("#simulator-form button[type=submit]")
+    browser.wait_for(lambda: browser.all(".choices button"), what="the bot's options")
+    browser.click(".choices button")
+    browser.wait_for(lambda: len(browser.all(".bubble.guest")) == 2, what="the tapped option sent")
+    browser.check_page("simulator")
+    browser.click("form[action$='/simulator/reset'] button")
+    browser.wait_text("Simulation reset")
     sign_out(browser)
 
     # A viewer reads, and is refused an edit.
