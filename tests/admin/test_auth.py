@@ -41,6 +41,9 @@ async def test_login_issues_a_token_that_opens_admin_routes(app_client: httpx.As
     assert 60 <= body["expires_in"] <= 3600
     me = await app_client.get("/admin/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.json() == {"username": username, "role": "editor"}
+    # Only the header: the token in a cookie (the old admin-UI fallback) authenticates nothing.
+    cookie = await app_client.get("/admin/me", cookies={"hotel_agent_admin": body["access_token"]})
+    assert cookie.status_code == 401
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(app_client: httpx.AsyncClient) -> None:

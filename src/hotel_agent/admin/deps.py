@@ -14,7 +14,6 @@ from hotel_agent.deps import SettingsDep
 from hotel_agent.errors import ForbiddenError, UnauthorizedError
 
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /admin/auth/login")
-SESSION_COOKIE = "hotel_agent_admin"
 
 
 async def current_admin(
@@ -22,8 +21,9 @@ async def current_admin(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AdminPrincipal:
-    """The operator behind the bearer token (or the admin UI's session cookie)."""
-    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    """The operator behind the bearer token. Only a bearer token: the admin panel signs in with its own
+    server-side session (admin_ui/session.py), so no cookie can authenticate a JSON API call."""
+    token = credentials.credentials if credentials else None
     if not token:
         raise UnauthorizedError("authentication required: send 'Authorization: Bearer <token>'")
     principal = principal_from_token(token, settings)
