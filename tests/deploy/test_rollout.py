@@ -11,6 +11,11 @@
 Both runs use `hotel-agent deploy`'s own Deployer (the code `make canary-deploy` / `make canary-promote`
 run) with real processes, a real PostgreSQL database, Redis and Debian's nginx. Bounded: the load stops
 when the rollout is over (at most WEBHOOKS messages and GUESTS conversations).
+
+One host for the module: its database, nginx and stable v1 are brought up once (a deploy costs a minute
+of process start-ups on a loaded 2-core machine). Each test starts from whatever release is stable when
+it begins and leaves a stable release behind (the bad canary is rolled back, the good one promoted), so
+the two run in either order.
 """
 
 from __future__ import annotations
@@ -63,14 +68,15 @@ class OneHost:
 BASE_ENV: dict[Path, dict[str, str]] = {}
 
 
-@pytest.fixture
-def one_host(tmp_path: Path) -> Iterator[OneHost]:
+@pytest.fixture(scope="module")
+def one_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneHost]:
     require_postgres()
     require_redis()
     if shutil.which("nginx") is None:
         if IN_CI:
             pytest.fail("nginx is required under CI=true (.ci/run installs nginx-light)", pytrace=False)
         pytest.skip("nginx is not installed")
+    tmp_path = tmp_path_factory.mktemp("one-host")
     with fresh_database() as database_url, running_fake() as fake:
         # Small pools: five processes (and the other tests of a CI run) share one PostgreSQL's 100 slots.
         env = cluster_env(
@@ -122,6 +128,7 @@ def one_host(tmp_path: Path) -> Iterator[OneHost]:
 
         host.deployer.echo = echo
         try:
+            host.deployer.deploy("v1", ROOT, host.env_file("v1"))
             yield host
         finally:
             state = host.deployer.state()
@@ -133,7 +140,9 @@ def one_host(tmp_path: Path) -> Iterator[OneHost]:
             progress.close()
 
 
-async def _rollout_under_load(host: OneHost, v2_env: Path) -> tuple[WebhookLoad, ConversationLoad, Any]:
+async def _rollout_under_load(
+    host: OneHost, v2_env: Path, name: str
+) -> tuple[WebhookLoad, ConversationLoad, Any]:
     deployer = host.deployer
     url = deployer.config.public_url
     # About what one worker answers per second on a loaded machine: the test is about failures, not speed.
@@ -142,7 +151,7 @@ async def _rollout_under_load(host: OneHost, v2_env: Path) -> tuple[WebhookLoad,
     done = asyncio.Event()
 
     def rollout() -> Any:
-        deployer.canary("v2", ROOT, v2_env, 10)
+        deployer.canary(name, ROOT, v2_env, 10)
         return deployer.promote()
 
     async def drive() -> Any:
@@ -176,14 +185,18 @@ async def test_a_full_canary_rollout_under_load_fails_no_request_and_answers_eve
     one_host: OneHost,
 ) -> None:
     deployer = one_host.deployer
-    await asyncio.to_thread(deployer.deploy, "v1", ROOT, one_host.env_file("v1"))
     v1 = deployer.state().stable
     assert v1 is not None
+    assert deployer.state().canary is None
+    backups_before = len(list(deployer.config.backup_dir.glob("*.dump")))
+    assert backups_before >= 1  # the stable release's own deploy backed up first
+    lines_before = len(one_host.lines)
 
-    webhooks, conversations, report = await _rollout_under_load(one_host, one_host.env_file("v2"))
+    webhooks, conversations, report = await _rollout_under_load(one_host, one_host.env_file("v2"), "v2")
     answered = await _exactly_once(one_host, webhooks)
     print("rollout 10->100 under load:", json.dumps(answered), "conversation turns:", conversations.turns)
     print("\n".join(one_host.lines))
+    lines = one_host.lines[lines_before:]
 
     assert report["action"] == "promoted", json.dumps(report, indent=2)
     assert report["verdict"] == "pass"
@@ -193,8 +206,8 @@ async def test_a_full_canary_rollout_under_load_fails_no_request_and_answers_eve
     assert answered["not_done"] == []
     assert answered["missing"] == 0
     # The rollout really went through every step, and v2 took traffic before it took all of it.
-    steps = [line for line in one_host.lines if " takes " in line and "%" in line]
-    assert [s.split(" takes ")[1].split("%")[0] for s in steps][:3] == ["10", "25", "50"], one_host.lines
+    steps = [line for line in lines if " takes " in line and "%" in line]
+    assert [s.split(" takes ")[1].split("%")[0] for s in steps][:3] == ["10", "25", "50"], lines
     state = deployer.state()
     assert state.canary is None
     assert state.stable is not None
@@ -204,19 +217,19 @@ async def test_a_full_canary_rollout_under_load_fails_no_request_and_answers_eve
     served_by_v2 = sum(count for up, count in webhooks.upstreams.items() if up in _ports(state.stable))
     assert 0 < served_by_v2 < sum(webhooks.upstreams.values())
     assert not any(alive(instance.pid) for instance in v1.instances), "v1 is stopped after the promotion"
-    # Production's rule, on here: a database backup before each release's migrations.
-    assert len(list(deployer.config.backup_dir.glob("*.dump"))) == 2
+    # Production's rule, on here: a database backup before each release's migrations (v2's: one more).
+    assert len(list(deployer.config.backup_dir.glob("*.dump"))) == backups_before + 1
 
 
 @pytest.mark.timeout(900)
 async def test_a_bad_canary_is_rolled_back_automatically_and_guests_see_no_error(one_host: OneHost) -> None:
     deployer = one_host.deployer
-    await asyncio.to_thread(deployer.deploy, "v1", ROOT, one_host.env_file("v1"))
     stable = deployer.state().stable
     assert stable is not None
-    bad = one_host.env_file("v2", failpoints='["whatsapp.after_engine=error"]')
+    assert deployer.state().canary is None
+    bad = one_host.env_file("bad", failpoints='["whatsapp.after_engine=error"]')
 
-    webhooks, conversations, report = await _rollout_under_load(one_host, bad)
+    webhooks, conversations, report = await _rollout_under_load(one_host, bad, "bad")
     answered = await _exactly_once(one_host, webhooks)
     print("bad canary:", json.dumps({k: report[k] for k in ("action", "verdict", "fired", "canary_weight")}))
     print("triggers:", json.dumps(report["triggers"], indent=1))
@@ -233,7 +246,8 @@ async def test_a_bad_canary_is_rolled_back_automatically_and_guests_see_no_error
     state = deployer.state()
     assert state.canary is None
     assert state.stable is not None
-    assert state.stable.name == "v1"
+    assert state.stable.name == stable.name
+    assert state.stable.instances == stable.instances
 
     # Guests: no request failed, and every message was answered once (stable retried the canary's).
     assert webhooks.failed == 0, webhooks.failures[:5]
