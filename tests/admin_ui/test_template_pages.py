@@ -166,3 +166,25 @@ async def test_list_filters(client: httpx.AsyncClient) -> None:
     recent = await client.get(f"{UI}/templates?changed_days=1")
     assert recent.status_code == 200
     assert everything.text.count("<tr>") >= info.text.count("<tr>")
+
+
+async def test_the_list_shows_fifty_keys_a_page_and_keeps_the_filters_in_its_links(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, AdminRole.VIEWER)
+    first = await client.get(f"{UI}/templates?category=&language=en")
+    assert first.status_code == 200
+    assert first.text.count('<th scope="row">') == 50
+    assert "Page 1 of" in first.text
+    next_link = re.search(r'href="(/admin/ui/templates\?[^"]*page=2)" rel="next"', first.text)
+    assert next_link is not None
+    assert "language=en" in next_link.group(1)
+    second = await client.get(next_link.group(1).replace("&amp;", "&"))
+    assert "Page 2 of" in second.text
+    assert 'rel="prev"' in second.text
+    assert set(re.findall(r'data-edit="([^"]+)"', first.text)).isdisjoint(
+        re.findall(r'data-edit="([^"]+)"', second.text)
+    )
+    # A page past the end shows the last one; a filter that fits one page shows no pager.
+    assert "Page 2 of 2" in (await client.get(f"{UI}/templates?page=99")).text
+    assert "Page 1 of" not in (await client.get(f"{UI}/templates?text=greeting.welcome")).text

@@ -13,6 +13,7 @@ transaction, audited in both trails.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -273,7 +274,10 @@ class ExperimentService:
     # Reading
 
     async def list_experiments(self, status: str | None = None, limit: int = 200) -> ExperimentList:
-        items = [await self._out(experiment) for experiment in await self.experiments.list_all(status, limit)]
+        experiments = await self.experiments.list_all(status, limit)
+        # Two queries for the whole list (templates, their active versions), not two per experiment.
+        languages = await self._variant_languages_of(experiments)
+        items = [self._out_with(experiment, languages[experiment.id]) for experiment in experiments]
         return ExperimentList(items=items, count=len(items))
 
     async def get(self, key: str) -> ExperimentOut:
@@ -394,8 +398,40 @@ class ExperimentService:
                 languages.setdefault(name, []).append(language)
         return {name: sorted(found) for name, found in languages.items()}
 
+    async def _variant_languages_of(
+        self, experiments: Sequence[Experiment]
+    ) -> dict[int, dict[str, list[str]]]:
+        """`_variant_languages` of many experiments at once: experiment id -> variant -> languages."""
+        keys = sorted({experiment.template_key for experiment in experiments})
+        templates = await self.templates.list_for_keys(keys) if keys else []
+        by_id = {template.id: template for template in templates}
+        active: dict[int, list[str | None]] = {}
+        if by_id:
+            rows = await self.session.execute(
+                select(TemplateVersion.template_id, TemplateVersion.variant).where(
+                    TemplateVersion.template_id.in_(list(by_id)), TemplateVersion.status == "active"
+                )
+            )
+            for template_id, variant in rows.all():
+                active.setdefault(template_id, []).append(variant)
+        result: dict[int, dict[str, list[str]]] = {}
+        for experiment in experiments:
+            languages: dict[str, list[str]] = {}
+            for template_id, template in by_id.items():
+                if template.key != experiment.template_key or template.language not in experiment.languages:
+                    continue
+                for variant in active.get(template_id, []):
+                    languages.setdefault(variant if variant is not None else CONTROL, []).append(
+                        template.language
+                    )
+            result[experiment.id] = {name: sorted(found) for name, found in languages.items()}
+        return result
+
     async def _out(self, experiment: Experiment) -> ExperimentOut:
-        languages = await self._variant_languages(experiment)
+        return self._out_with(experiment, await self._variant_languages(experiment))
+
+    @staticmethod
+    def _out_with(experiment: Experiment, languages: dict[str, list[str]]) -> ExperimentOut:
         warnings = [
             f"variant {name!r} has no text in {', '.join(sorted(missing))}: those guests get control's text "
             "(counted as fallbacks)"
