@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 
@@ -42,9 +44,17 @@ async def test_create_start_results_and_promote(client: httpx.AsyncClient) -> No
             "/api/v1/messages", json={"conversation_id": f"ab-{uuid.uuid4().hex}", "text": "hello"}
         )
         texts.add(reply.json()["replies"][0]["text"][:20])
+    await client.app.state.components.experiments.flush()  # type: ignore[attr-defined]
     results = await client.get(page)
     assert results.status_code == 200
     assert "<svg" in results.text
+    # Exposures over time: a line per variant and the same numbers as a table (today, UTC).
+    assert "Exposures over time" in results.text
+    assert results.text.count("<polyline") == 2
+    today = datetime.now(UTC).date().isoformat()
+    assert re.search(
+        rf'<th scope="row">{today}</th>\s*<td data-label="control">\d+ \(total \d+\)', results.text
+    )
     assert "Chance to beat control" in results.text
     assert "variant_a" in results.text
     promoted = await client.post(f"{page}/promote", data={"csrf_token": editor.csrf, "variant": "variant_a"})

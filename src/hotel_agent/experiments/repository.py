@@ -119,6 +119,18 @@ class ExposureRepository:
         rows = (await self.session.execute(query)).scalars()
         return {row.experiment_id: row for row in rows if (row.experiment_id, row.phase) in wanted}
 
+    async def daily_counts(self, experiment_id: int, phase: int) -> list[tuple[str, str, int]]:
+        """(UTC day as YYYY-MM-DD, variant, first exposures that day), oldest day first."""
+        day = func.date(ExperimentExposure.exposed_at)
+        query = (
+            select(day, ExperimentExposure.variant, func.count(ExperimentExposure.id))
+            .where(ExperimentExposure.experiment_id == experiment_id, ExperimentExposure.phase == phase)
+            .group_by(day, ExperimentExposure.variant)
+            .order_by(day)
+        )
+        # SQLite's date() is text, PostgreSQL's a date: both read as YYYY-MM-DD.
+        return [(str(d)[:10], str(v), int(n)) for d, v, n in (await self.session.execute(query)).all()]
+
     async def counts(self, experiment_id: int, phase: int) -> dict[str, tuple[int, int]]:
         """Variant -> (exposures, exposures that fell back to control's text)."""
         query = (

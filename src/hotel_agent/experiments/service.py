@@ -295,6 +295,19 @@ class ExperimentService:
             ],
         )
 
+    async def exposures_by_day(self, key: str) -> tuple[list[str], list[tuple[str, list[int]]]]:
+        """The current phase's first exposures per UTC day: (variants, [(day, count per variant)])."""
+        experiment = await self._get(key)
+        rows = await ExposureRepository.from_session(self.session).daily_counts(
+            experiment.id, experiment.phase
+        )
+        variants = _names(experiment)
+        days: dict[str, list[int]] = {}
+        for day, variant, count in rows:
+            if variant in variants:
+                days.setdefault(day, [0] * len(variants))[variants.index(variant)] += count
+        return variants, sorted(days.items())
+
     async def results(self, key: str) -> ExperimentResults:
         """The current phase's results: per variant counts, rates, uplift, tests, SRM and guidance."""
         experiment = await self._get(key)

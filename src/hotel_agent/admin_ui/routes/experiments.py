@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from hotel_agent.admin.schemas import AdminRole
-from hotel_agent.admin_ui.charts import interval_chart
+from hotel_agent.admin_ui.charts import exposure_chart, interval_chart
 from hotel_agent.admin_ui.deps import CsrfChecked, CurrentSession, Editor, current_session
 from hotel_agent.admin_ui.rendering import BASE_PATH, render
 from hotel_agent.deps import TemplateRuntimeDep
@@ -141,6 +141,7 @@ async def experiment_results(
     experiment = await experiments.get(key)
     results = await experiments.results(key)
     history = await experiments.history(key)
+    variants, days = await experiments.exposures_by_day(key)
     return render(
         request,
         "experiments/detail.html",
@@ -149,6 +150,9 @@ async def experiment_results(
         results=results,
         history=history,
         chart=interval_chart(results.arms) if results.arms else None,
+        timeline=exposure_chart(variants, days),
+        timeline_variants=variants,
+        timeline_days=days,
         can_edit=request.state.operator.role.allows(AdminRole.EDITOR),
     )
 
